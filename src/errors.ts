@@ -44,3 +44,37 @@ export function formatLocation(loc: ErrorLocation): string {
 export function isAppError(err: unknown, code?: ErrorCode): err is AppError {
   return err instanceof AppError && (code === undefined || err.code === code);
 }
+
+/** Exit codes of the contract (PRODUCT.md), in one place. */
+export const EXIT = {
+  ok: 0,
+  rowsFailed: 1,
+  usage: 2,
+  auth: 3,
+  unavailable: 4,
+  internal: 70,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+/** The process exit code for an error that ended a command. */
+export function exitCodeFor(err: unknown): number {
+  if (!(err instanceof AppError)) return EXIT.internal;
+  switch (err.code) {
+    case 'E_USAGE':
+    case 'E_INPUT':
+    case 'E_CSV':
+    case 'E_NO_PHONE_COLUMN':
+    case 'E_RESUME':
+    case 'E_INSECURE':
+      return EXIT.usage;
+    case 'E_AUTH':
+      return EXIT.auth;
+    case 'E_UNAVAILABLE':
+      return EXIT.unavailable;
+    case 'E_INTERRUPTED':
+      return err.context.signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    case 'E_INTERNAL':
+      return EXIT.internal;
+  }
+}

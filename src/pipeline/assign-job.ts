@@ -1,0 +1,130 @@
+/** The assign job: rows → leads → POST /assignment/batch, answers matched by row_id, batches split on 413/400. */
+import type { ApiClient } from '../api/client.js';
+import type { CircuitBreaker } from '../api/breaker.js';
+import { classifyFailure } from '../api/classify.js';
+import { callWithRetry, type RetryBudget, type RetryPolicy } from '../api/retry.js';
+import type { BatchLead, BatchResponse } from '../api/schemas.js';
+import type { Shard } from '../config/schema.js';
+import { AppError, isAppError } from '../errors.js';
+import { prepareLead, type ColumnMap } from '../leads/index.js';
+import { describeAttemptFailure, recordAttempt } from './attempts.js';
+import type { Job, JobItem, Prepared, ResultColumns, RowOutcome, SendContext } from './types.js';
+
+/** The statuses of an assign row, in the summary's order. */
+export const ASSIGN_STATUSES = ['assigned', 'rejected', 'invalid', 'failed'] as const;
+
+export interface AssignJobOptions {
+  client: ApiClient;
+  columns: ColumnMap;
+  result: ResultColumns;
+  batchSize: number;
+  defaultCampaign?: string;
+  realTime: boolean;
+  e164: boolean;
+  /** Rerun: only rows whose current status is one of these are sent; the others are kept. */
+  statuses: readonly string[];
+  shard?: Shard;
+  policy: RetryPolicy;
+  budget: RetryBudget;
+  breaker: CircuitBreaker;
+}
+
+/** Creates the assign job over one API client. */
+export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
+  let groupSize = o.batchSize; // shrinks after a 413 to the size that worked
+  const selected = new Set(o.statuses);
+
+  const prepare = (fields: readonly string[], index: number): Prepared<BatchLead> => {
+    if (o.shard && index % o.shard.count !== o.shard.index) return { kind: 'skip' };
+    if (selected.size > 0 && !selected.has(currentStatus(fields, o.result))) return { kind: 'keep' };
+    const prepared = prepareLead(fields, o.result.inputWidth, o.columns, o.defaultCampaign);
+    if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
+    const payload: BatchLead = { row_id: String(index + 1), ...prepared.lead };
+    return prepared.warning ? { kind: 'send', payload, warning: prepared.warning } : { kind: 'send', payload };
+  };
+
+  const sendItems = async (items: readonly JobItem<BatchLead>[], out: Map<number, RowOutcome>, ctx: SendContext, round: number): Promise<void> => {
+    let body: BatchResponse;
+    try {
+      body = await callWithRetry(
+        async (_attempt, signal) => {
+          const reply = await recordAttempt(ctx, () => o.client.assignBatch({ real_time: o.realTime, leads: items.map((i) => i.payload) }, signal));
+          return reply.body;
+        },
+        { policy: o.policy, budget: o.budget, breaker: o.breaker, signal: ctx.signal, stats: ctx.counters.requests, onRetry: (info) => ctx.logger.debug({ rows: items.length, attempt: info.attempt, reason: info.failure.reason, delayMs: Math.round(info.delayMs) }, 'retrying batch') },
+      );
+    } catch (err) {
+      if (isAppError(err)) throw err; // E_UNAVAILABLE from the breaker: stop the run
+      const failure = classifyFailure(err);
+      if (failure.kind === 'auth') throw new AppError('E_AUTH', `the API refused the key (${failure.reason}): check OUTBOUNDIQ_API_KEY / OUTBOUNDIQ_API_KEY_FILE`);
+      if ((failure.kind === 'too-large' || failure.kind === 'bad-request') && items.length > 1) {
+        if (failure.kind === 'too-large') groupSize = Math.max(1, Math.min(groupSize, Math.floor(items.length / 2)));
+        ctx.logger.info({ rows: items.length, reason: failure.reason }, 'splitting batch');
+        const half = Math.ceil(items.length / 2);
+        await sendItems(items.slice(0, half), out, ctx, round);
+        await sendItems(items.slice(half), out, ctx, round);
+        return;
+      }
+      const refused = failure.kind === 'too-large' || failure.kind === 'bad-request';
+      const error = describeAttemptFailure(err, failure, o.policy.maxAttempts);
+      for (const item of items) out.set(item.index, { status: refused ? 'rejected' : 'failed', value: '', error });
+      return;
+    }
+    if (!body.success && !body.results) {
+      // The whole batch refused with HTTP 2xx: isolate the bad rows the same way as a 400.
+      if (items.length > 1) {
+        const half = Math.ceil(items.length / 2);
+        await sendItems(items.slice(0, half), out, ctx, round);
+        await sendItems(items.slice(half), out, ctx, round);
+      } else {
+        out.set(items[0]!.index, { status: 'rejected', value: '', error: body.message || 'the API refused the row' });
+      }
+      return;
+    }
+    const missing = matchResults(items, body, out, o.e164);
+    if (missing.length === 0) return;
+    if (round + 1 < o.policy.maxAttempts) {
+      ctx.logger.debug({ rows: missing.length }, 're-sending rows missing from the answer');
+      await sendItems(missing, out, ctx, round + 1);
+    } else {
+      for (const item of missing) out.set(item.index, { status: 'failed', value: '', error: `missing from the API's answer after ${round + 1} attempts` });
+    }
+  };
+
+  return {
+    prepare,
+    groupSize: () => groupSize,
+    async sendGroup(items, ctx) {
+      const out = new Map<number, RowOutcome>();
+      await sendItems(items, out, ctx, 0);
+      return out;
+    },
+  };
+}
+
+/** Matches answer rows to sent rows by row_id (never by position); returns the rows the answer left out. */
+export function matchResults(items: readonly JobItem<BatchLead>[], body: BatchResponse, out: Map<number, RowOutcome>, e164: boolean): JobItem<BatchLead>[] {
+  const byId = new Map<string, JobItem<BatchLead>>();
+  for (const item of items) byId.set(item.payload.row_id, item);
+  for (const r of body.results ?? []) {
+    const item = byId.get(r.row_id);
+    if (!item) continue; // unknown or duplicate row_id: ignored, never credited to another row
+    byId.delete(r.row_id);
+    const ani = r.outboundani ?? '';
+    const error = r.error ?? '';
+    if (error === '' && ani !== '') out.set(item.index, { status: 'assigned', value: e164 ? toE164(ani) : ani, error: '' });
+    else out.set(item.index, { status: 'rejected', value: '', error: error || 'the API returned no ANI and no reason' });
+  }
+  return [...byId.values()];
+}
+
+/** Formats a North American ANI as E.164 (+1NXXNXXXXXX); other lengths get a leading +. */
+export function toE164(ani: string): string {
+  if (ani.startsWith('+')) return ani;
+  const digits = ani.replace(/\D/g, '');
+  return digits.length === 10 ? `+1${digits}` : `+${digits}`;
+}
+
+function currentStatus(fields: readonly string[], result: ResultColumns): string {
+  return result.status < result.inputWidth ? (fields[result.status] ?? '').trim() : '';
+}

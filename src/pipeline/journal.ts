@@ -1,0 +1,178 @@
+/**
+ * The resume journal: an append-only JSON-lines file beside the output, holding every answer received
+ * (completed rows are not a contiguous prefix under concurrency) and periodic checkpoints of what the
+ * partial output file holds. `--resume` reads it back so no answered row is sent twice.
+ */
+import { createHash } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AppError } from '../errors.js';
+import type { CounterSnapshot } from './counters.js';
+import type { RowOutcome } from './types.js';
+
+const VERSION = 1;
+const SAMPLE_BYTES = 1 << 20;
+
+/** Identifies an input file cheaply: its size and hashes of its first and last MiB. */
+export interface InputFingerprint {
+  size: number;
+  head: string;
+  tail: string;
+}
+
+/** The journal's first line: what run it belongs to. */
+export interface JournalHeader {
+  v: number;
+  command: string;
+  fingerprint: InputFingerprint;
+  /** Hash of the options that change what a row's answer means (columns, campaign, shard, …). */
+  options: string;
+}
+
+/** What the partial output holds at a moment: rows before `next`, in `bytes` bytes, counted as `counters`. */
+export interface Checkpoint {
+  next: number;
+  bytes: number;
+  counters: CounterSnapshot;
+}
+
+/** What a resumed run starts from. */
+export interface ResumeState {
+  checkpoint: Checkpoint;
+  /** Answers received for rows at or after the checkpoint. */
+  answers: Map<number, RowOutcome>;
+}
+
+/** The journal's path for an output file (a stable name, so `--resume` finds it). */
+export function journalPathFor(output: string): string {
+  return join(dirname(output), `.${basename(output)}.journal`);
+}
+
+/** Fingerprints an input file so a resume refuses a different file. */
+export function fingerprintInput(path: string): InputFingerprint {
+  const { size } = statSync(path);
+  const fd = openSync(path, 'r');
+  try {
+    const hashAt = (position: number) => {
+      const buf = Buffer.alloc(Math.min(SAMPLE_BYTES, size));
+      const n = readSync(fd, buf, 0, buf.length, position);
+      return createHash('sha256').update(buf.subarray(0, n)).digest('hex');
+    };
+    return { size, head: hashAt(0), tail: hashAt(Math.max(0, size - SAMPLE_BYTES)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Hashes the answer-relevant options into the header's `options`. */
+export function hashOptions(options: unknown): string {
+  return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
+}
+
+/** An open journal: appends are synchronous single writes (whole lines survive kill -9); fsync at checkpoints. */
+export class Journal {
+  private constructor(
+    readonly path: string,
+    private fd: number,
+  ) {}
+
+  /** Starts a new journal (replacing any old one) with its header. */
+  static create(path: string, header: Omit<JournalHeader, 'v'>): Journal {
+    const fd = openSync(path, 'w');
+    writeSync(fd, `${JSON.stringify({ v: VERSION, ...header })}\n`);
+    fsyncSync(fd);
+    return new Journal(path, fd);
+  }
+
+  /** Reads a journal for `--resume`, checks it belongs to this input and these options, reopens it for appending. */
+  static async resume(path: string, expected: Omit<JournalHeader, 'v'>): Promise<{ journal: Journal; state: ResumeState }> {
+    const state = await readJournal(path, expected);
+    return { journal: new Journal(path, openSync(path, 'a')), state };
+  }
+
+  /** Appends the answers of one group. */
+  recordAnswers(entries: Iterable<[number, RowOutcome]>): void {
+    const a: [number, string, string, string][] = [];
+    for (const [i, o] of entries) a.push([i, o.status, o.value, o.error]);
+    if (a.length > 0) writeSync(this.fd, `${JSON.stringify({ a })}\n`);
+  }
+
+  /** Appends a checkpoint and makes the journal durable. */
+  checkpoint(cp: Checkpoint): void {
+    writeSync(this.fd, `${JSON.stringify({ c: cp })}\n`);
+    fsyncSync(this.fd);
+  }
+
+  /** Closes the journal, keeping it for a later `--resume`. */
+  close(): void {
+    if (this.fd < 0) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** Closes and deletes the journal: the run is complete. */
+  async remove(): Promise<void> {
+    this.close();
+    await rm(this.path, { force: true });
+  }
+}
+
+async function readJournal(path: string, expected: Omit<JournalHeader, 'v'>): Promise<ResumeState> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    throw new AppError('E_RESUME', `nothing to resume: no journal at ${path} (run without --resume to start afresh)`, { path });
+  }
+  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Infinity });
+  let header: JournalHeader | undefined;
+  let checkpoint: Checkpoint | undefined;
+  const answers = new Map<number, RowOutcome>();
+  try {
+    for await (const line of lines) {
+      if (line === '') continue;
+      let entry: { a?: [number, string, string, string][]; c?: Checkpoint } & Partial<JournalHeader>;
+      try {
+        entry = JSON.parse(line);
+      } catch {
+        break; // a torn last line: everything before it is good
+      }
+      if (!header) {
+        header = entry as JournalHeader;
+        checkHeader(path, header, expected);
+      } else if (entry.c) {
+        checkpoint = entry.c;
+        for (const i of answers.keys()) if (i < checkpoint.next) answers.delete(i);
+      } else if (entry.a) {
+        for (const [i, status, value, error] of entry.a) {
+          if (!checkpoint || i >= checkpoint.next) answers.set(i, { status, value, error });
+        }
+      }
+    }
+  } finally {
+    await handle.close();
+  }
+  if (!header) throw new AppError('E_RESUME', `cannot resume: the journal ${path} is empty`, { path });
+  return { checkpoint: checkpoint ?? { next: 0, bytes: 0, counters: emptyCounters() }, answers };
+}
+
+function checkHeader(path: string, header: JournalHeader, expected: Omit<JournalHeader, 'v'>): void {
+  if (header.v !== VERSION || header.command !== expected.command) {
+    throw new AppError('E_RESUME', `cannot resume: ${path} was written by another command or version`, { path });
+  }
+  const a = header.fingerprint;
+  const b = expected.fingerprint;
+  if (a.size !== b.size || a.head !== b.head || a.tail !== b.tail) {
+    throw new AppError('E_RESUME', `cannot resume: the input is not the file this run started with (size or content changed); run without --resume to start afresh`, { path });
+  }
+  if (header.options !== expected.options) {
+    throw new AppError('E_RESUME', `cannot resume: column mapping, campaign, shard or other row options differ from the interrupted run`, { path });
+  }
+}
+
+function emptyCounters(): CounterSnapshot {
+  return { rows: { total: 0 }, errors: {}, warnings: {}, requests: { sent: 0, retries: 0, ambiguousRetries: 0, byStatus: {} } };
+}

@@ -1,0 +1,209 @@
+/**
+ * The streaming job: read → prepare → group → send (bounded window) → reorder → write, with journal
+ * checkpoints. Memory is bounded: the reader waits when the window or the reorder buffer is full, and
+ * the writer's back-pressure reaches the reader.
+ */
+import type { Logger } from 'pino';
+import type { CsvRecord } from '../csv/index.js';
+import { AppError, isAppError } from '../errors.js';
+import type { RunCounters } from './counters.js';
+import type { Journal, ResumeState } from './journal.js';
+import { OrderedRows, type FinishedRow } from './ordered-rows.js';
+import type { Job, JobItem, ResultColumns, RowOutcome, SendContext } from './types.js';
+
+/** The sink the job writes to (the CSV writer, or nothing for a dry run). */
+export interface RowSink {
+  writeRows(rows: readonly (readonly string[])[]): Promise<void>;
+  bytesWritten(): number;
+  sync(): Promise<void>;
+}
+
+/** How many groups may be in flight; `auto` concurrency changes it as the run goes. */
+export interface ConcurrencyLimit {
+  current(): number;
+}
+
+/** What the progress reporter is told. */
+export interface ProgressTick {
+  rowsRead: number;
+  rowsWritten: number;
+  inFlight: number;
+}
+
+export interface RunJobOptions<P> {
+  records: AsyncIterable<CsvRecord>;
+  sink: RowSink;
+  columns: ResultColumns;
+  job: Job<P>;
+  limit: ConcurrencyLimit;
+  counters: RunCounters;
+  logger: Logger;
+  /** Aborted on SIGINT/SIGTERM: stop reading, let in-flight groups finish for `graceMs`. */
+  signal: AbortSignal;
+  graceMs: number;
+  journal?: Journal;
+  resume?: ResumeState;
+  /** Rows the reorder buffer may hold before the reader waits (defaults from group size × concurrency). */
+  bufferRows?: number;
+  checkpointEveryMs?: number;
+  onProgress?: (tick: ProgressTick) => void;
+  now?: () => number;
+}
+
+/** Why a run stopped early, or undefined when every row was written. */
+export type JobStop = AppError | undefined;
+
+/** Runs a job over a file; returns the error that stopped it early (the caller keeps the output resumable). */
+export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
+  const { job, counters, logger, signal, columns } = opts;
+  const now = opts.now ?? Date.now;
+  const startIndex = opts.resume?.checkpoint.next ?? 0;
+  const answers = opts.resume?.answers;
+  const ordered = new OrderedRows(startIndex);
+  const inflight = new Set<Promise<void>>();
+  const held = new Map<number, readonly string[]>(); // fields of rows in flight, to build their output row
+  const hard = new AbortController(); // aborts in-flight requests: auth failure, or grace period over
+  let stop: AppError | undefined;
+  let group: JobItem<P>[] = [];
+  let rowsRead = startIndex;
+  let lastCheckpoint = now();
+  const checkpointEveryMs = opts.checkpointEveryMs ?? 1_000;
+
+  const ctx: SendContext = { signal: hard.signal, counters, logger };
+  const onStopSignal = () => {
+    stop ??= new AppError('E_INTERRUPTED', 'interrupted', { signal: String(signal.reason ?? 'signal') });
+    setTimeout(() => hard.abort(new Error('grace period over')), opts.graceMs).unref();
+  };
+  if (signal.aborted) onStopSignal();
+  else signal.addEventListener('abort', onStopSignal, { once: true });
+
+  const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome) => {
+    ordered.finish(index, { fields: buildOutputRow(fields, columns, outcome), status: outcome.status, error: outcome.error });
+  };
+
+  const dispatch = async () => {
+    const items = group;
+    group = [];
+    if (items.length === 0) return;
+    while (inflight.size >= Math.max(1, opts.limit.current())) await Promise.race(inflight);
+    const p = job
+      .sendGroup(items, ctx)
+      .then((outcomes) => {
+        opts.journal?.recordAnswers(outcomes);
+        for (const { index } of items) {
+          const outcome = outcomes.get(index);
+          const fields = held.get(index)!;
+          held.delete(index);
+          if (!outcome) throw new Error(`job returned no outcome for row ${index}`);
+          finishRow(index, fields, outcome);
+        }
+      })
+      .catch((err: unknown) => {
+        if (stop && (hard.signal.aborted || isAppError(stop, 'E_INTERRUPTED'))) return; // abandoned on purpose
+        stop ??= isAppError(err) ? err : new AppError('E_INTERNAL', `unexpected failure: ${(err as Error)?.message ?? err}`, {}, { cause: err });
+        if (isAppError(err, 'E_AUTH')) hard.abort(err); // the key is refused: stop at once
+      })
+      .finally(() => inflight.delete(p));
+    inflight.add(p);
+  };
+
+  const write = async () => {
+    const rows = ordered.take();
+    if (rows.length === 0) return;
+    const out: string[][] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      counters.countRow(r.status, r.error);
+      out[i] = r.fields;
+    }
+    await opts.sink.writeRows(out);
+    if (opts.journal && now() - lastCheckpoint >= checkpointEveryMs) await checkpoint();
+  };
+
+  const checkpoint = async () => {
+    lastCheckpoint = now();
+    await opts.sink.sync();
+    opts.journal?.checkpoint({ next: ordered.nextIndex(), bytes: opts.sink.bytesWritten(), counters: counters.snapshot() });
+  };
+
+  const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * (opts.limit.current() + 2) * 2);
+  let index = -1;
+  try {
+    for await (const record of opts.records) {
+      index += 1;
+      if (index < startIndex) continue; // already in the partial output
+      if (stop) break;
+      rowsRead = index + 1;
+      const prepared = job.prepare(record.fields, index);
+      switch (prepared.kind) {
+        case 'skip':
+          ordered.finish(index, null);
+          break;
+        case 'keep':
+          ordered.finish(index, { fields: buildOutputRow(record.fields, columns), status: keptStatus(record.fields, columns), error: '' });
+          break;
+        case 'done':
+          if (prepared.warning) counters.countWarning(prepared.warning);
+          finishRow(index, record.fields, prepared.outcome);
+          break;
+        case 'send': {
+          const known = answers?.get(index);
+          if (known) {
+            answers!.delete(index);
+            finishRow(index, record.fields, known);
+            break;
+          }
+          if (prepared.warning) counters.countWarning(prepared.warning);
+          held.set(index, record.fields);
+          group.push({ index, payload: prepared.payload });
+          if (group.length >= job.groupSize()) await dispatch();
+          break;
+        }
+      }
+      if (ordered.readyCount() >= 256) await write();
+      while (ordered.buffered() >= bufferRows && !stop) {
+        await dispatch(); // the partial group may be what the oldest rows wait for
+        if (inflight.size === 0) break;
+        await Promise.race(inflight);
+        await write();
+      }
+      if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: inflight.size });
+    }
+    if (!stop) await dispatch();
+    while (inflight.size > 0) {
+      await Promise.race(inflight);
+      await write();
+    }
+    await write();
+  } catch (err) {
+    // The reader or the writer failed (malformed CSV, disk full): stop, keep what is written.
+    stop = isAppError(err) ? err : new AppError('E_INTERNAL', `unexpected failure: ${(err as Error)?.message ?? err}`, {}, { cause: err });
+    hard.abort(stop);
+    await Promise.allSettled(inflight);
+    await write().catch(() => undefined);
+  } finally {
+    signal.removeEventListener('abort', onStopSignal);
+  }
+  opts.onProgress?.({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: 0 });
+  if (opts.journal) await checkpoint().catch((err) => logger.error({ err: (err as Error).message }, 'could not write the last checkpoint'));
+  if (stop) logger.debug({ code: stop.code, nextRow: ordered.nextIndex() }, 'job stopped early');
+  return stop;
+}
+
+/** Builds an output row: the input's fields under the header, the result columns set, extra fields kept at the end. */
+export function buildOutputRow(fields: readonly string[], columns: ResultColumns, outcome?: RowOutcome): string[] {
+  const row = new Array<string>(columns.width);
+  for (let i = 0; i < columns.width; i++) row[i] = i < columns.inputWidth ? (fields[i] ?? '') : '';
+  // A misaligned row's extra fields are never dropped: they follow the result columns.
+  for (let i = columns.inputWidth; i < fields.length; i++) row.push(fields[i]!);
+  if (outcome) {
+    row[columns.value] = outcome.value;
+    row[columns.error] = outcome.error;
+    row[columns.status] = outcome.status;
+  }
+  return row;
+}
+
+function keptStatus(fields: readonly string[], columns: ResultColumns): string {
+  return columns.status < columns.inputWidth ? (fields[columns.status] ?? '') : '';
+}

@@ -1,0 +1,78 @@
+/** Progress: a bar on a TTY (rows, rows/s, % of bytes, ETA), a JSON log line every few seconds otherwise. */
+import { SingleBar } from 'cli-progress';
+import type { Logger } from 'pino';
+
+/** One progress observation. */
+export interface ProgressState {
+  rowsRead: number;
+  rowsWritten: number;
+  inFlight: number;
+  bytesRead: number;
+  totalBytes: number | undefined;
+  rows: Record<string, number>;
+}
+
+export interface ProgressReporter {
+  update(state: ProgressState): void;
+  stop(): void;
+}
+
+export interface ProgressOptions {
+  mode: 'bar' | 'json' | 'off';
+  stream: NodeJS.WritableStream;
+  logger: Logger;
+  intervalMs: number;
+  now?: () => number;
+}
+
+/** Creates the reporter for a mode; `off` reports nothing. */
+export function createProgress(options: ProgressOptions): ProgressReporter {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const rate = (rows: number) => {
+    const s = (now() - started) / 1000;
+    return s > 0 ? Math.round(rows / s) : 0;
+  };
+  if (options.mode === 'off') return { update: () => undefined, stop: () => undefined };
+  if (options.mode === 'json') {
+    let last = started;
+    let latest: ProgressState | undefined;
+    const emit = (state: ProgressState) =>
+      options.logger.info({ progress: { ...state, rowsPerSecond: rate(state.rowsWritten), percent: percentOf(state) } }, 'progress');
+    return {
+      update(state) {
+        latest = state;
+        if (now() - last >= options.intervalMs) {
+          last = now();
+          emit(state);
+        }
+      },
+      stop() {
+        if (latest) emit(latest);
+      },
+    };
+  }
+  const bar = new SingleBar(
+    { stream: options.stream as NodeJS.WritableStream & { isTTY?: boolean }, format: '{bar} {percentage}% | {rows} rows | {rps} rows/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50, fps: 5 } as ConstructorParameters<typeof SingleBar>[0],
+  );
+  let started_ = false;
+  return {
+    update(state) {
+      const total = state.totalBytes ?? 0;
+      const payload = { rows: state.rowsWritten, rps: rate(state.rowsWritten) };
+      if (!started_) {
+        bar.start(total || 100, 0, payload);
+        started_ = true;
+      }
+      bar.update(total ? Math.min(state.bytesRead, total) : 0, payload);
+    },
+    stop() {
+      if (started_) bar.stop();
+    },
+  };
+}
+
+function percentOf(state: ProgressState): number | undefined {
+  if (!state.totalBytes) return undefined;
+  return Math.min(100, Math.round((state.bytesRead / state.totalBytes) * 1000) / 10);
+}
