@@ -179,8 +179,9 @@ function buildPushTarget(url: string, job: string, grouping: Record<string, stri
   }
   let path = `${base.pathname.replace(/\/+$/, '')}/metrics/${encodeSegment('job', job)}`;
   for (const [name, value] of Object.entries(grouping)) {
-    if (!LABEL_NAME.test(name) || name.startsWith('__') || name === 'job') {
-      throw new Error(`invalid Pushgateway grouping label "${name}": expected [a-zA-Z_][a-zA-Z0-9_]*, not "job" nor starting with "__"`);
+    // The gateway overwrites pushed labels with grouping labels: "status" would merge distinct series.
+    if (!LABEL_NAME.test(name) || name.startsWith('__') || name === 'job' || name === 'status') {
+      throw new Error(`invalid Pushgateway grouping label "${name}": expected [a-zA-Z_][a-zA-Z0-9_]*, not "job" or "status" nor starting with "__"`);
     }
     path += `/${encodeSegment(name, value)}`;
   }
