@@ -1,0 +1,40 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OrderedRows } from '../../src/pipeline/ordered-rows.js';
+
+const row = (i: number) => ({ fields: [String(i)], status: 'assigned', error: '' });
+
+describe('OrderedRows', () => {
+  it('releases rows in input order whatever order they finish in', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 200 }).chain((skips) => fc.tuple(fc.constant(skips), fc.shuffledSubarray([...skips.keys()], { minLength: skips.length, maxLength: skips.length }))), ([skips, order]) => {
+        const ordered = new OrderedRows();
+        const out: string[] = [];
+        for (const i of order) {
+          ordered.finish(i, skips[i] ? null : row(i));
+          out.push(...ordered.take().map((r) => r.fields[0]!));
+        }
+        const expected = skips.flatMap((skip, i) => (skip ? [] : [String(i)]));
+        expect(out).toEqual(expected);
+        expect(ordered.buffered()).toBe(0);
+        expect(ordered.nextIndex()).toBe(skips.length);
+      }),
+    );
+  });
+
+  it('holds rows behind a gap and counts them as buffered', () => {
+    const ordered = new OrderedRows(10);
+    ordered.finish(12, row(12));
+    ordered.finish(11, row(11));
+    expect(ordered.take()).toEqual([]);
+    expect(ordered.buffered()).toBe(2);
+    ordered.finish(10, row(10));
+    expect(ordered.take().map((r) => r.fields[0])).toEqual(['10', '11', '12']);
+  });
+
+  it('refuses a row finished twice', () => {
+    const ordered = new OrderedRows();
+    ordered.finish(0, row(0));
+    expect(() => ordered.finish(0, row(0))).toThrow(/twice/);
+  });
+});
