@@ -1,0 +1,192 @@
+/**
+ * Opens a lead file (path or '-' for stdin) as a stream of CSV records: gzip, encoding, delimiter and
+ * line ending are detected from the first bytes, then records are pulled one at a time through
+ * bytes → (gunzip) → UTF-8 → csv-parse, so memory stays bounded whatever the file size.
+ */
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { AppError } from '../errors.js';
+import { decodeToUtf8 } from './decode.js';
+import type { CsvFormat } from './format.js';
+import { detectEncoding, detectRecordDelimiter, hasNulByte, isGzipMagic, isTsvName, sniffDelimiter } from './format.js';
+import { toReadError } from './read-errors.js';
+import type { CsvRecord } from './record-parser.js';
+import { RecordParser } from './record-parser.js';
+
+/** A lead file opened for streaming: its header, detected format and data records. */
+export interface CsvSource {
+  /** Display name ('stdin' for '-'). */
+  file: string;
+  /** The first record (BOM stripped). */
+  header: string[];
+  format: CsvFormat;
+  /** The data records, streamed and pulled on demand (iterate once). */
+  records: AsyncIterable<CsvRecord>;
+  /** Compressed bytes consumed so far (for progress %). */
+  bytesRead(): number;
+  /** The file size when known (not for stdin). */
+  totalBytes: number | undefined;
+  /** Destroys the underlying streams (used on abort). */
+  close(): Promise<void>;
+}
+
+/** Options of openCsvSource. */
+export interface CsvSourceOptions {
+  /** The stream read for '-' (default process.stdin). */
+  stdin?: NodeJS.ReadableStream;
+  /** Overrides the detected delimiter. */
+  delimiter?: string;
+  /** Largest record accepted, in bytes (default 8 MiB): a line that never ends is refused. */
+  maxRecordBytes?: number;
+}
+
+/** The default record size limit: a 1 MB note is fine, a runaway line is not. */
+export const DEFAULT_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+/** How much of the (decompressed) start of a file the format is detected from. */
+const SAMPLE_BYTES = 64 * 1024;
+const READ_CHUNK_BYTES = 64 * 1024;
+
+interface Destroyable {
+  destroy(error?: Error): unknown;
+}
+
+/** Chunks read ahead of a stream, so the stream can be inspected and then consumed from the start. */
+interface Peeked {
+  chunks: Buffer[];
+  bytes: Buffer;
+  done: boolean;
+}
+
+/** Reads chunks until at least `size` bytes (or the end) are in hand. */
+async function peek(iterator: AsyncIterator<Buffer>, size: number): Promise<Peeked> {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  while (length < size) {
+    const next = await iterator.next();
+    if (next.done === true) return { chunks, bytes: Buffer.concat(chunks), done: true };
+    chunks.push(next.value);
+    length += next.value.length;
+  }
+  return { chunks, bytes: Buffer.concat(chunks), done: false };
+}
+
+/** The peeked chunks followed by the rest of the iterator. */
+async function* replay(peeked: Peeked, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+  yield* peeked.chunks;
+  if (peeked.done) return;
+  for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+/** Opens the raw byte stream: stdin for '-', else the file (failing early, with the OS reason). */
+async function openRaw(
+  input: string,
+  file: string,
+  stdin: NodeJS.ReadableStream | undefined,
+): Promise<{ stream: NodeJS.ReadableStream & Destroyable; totalBytes: number | undefined }> {
+  if (input === '-') return { stream: (stdin ?? process.stdin) as NodeJS.ReadableStream & Destroyable, totalBytes: undefined };
+  const handle = await open(input, 'r').catch((err: unknown) => {
+    throw toReadError(err, { file, line: 0, maxRecordBytes: 0 });
+  });
+  const stat = await handle.stat();
+  if (stat.isDirectory()) {
+    await handle.close();
+    throw new AppError('E_INPUT', `${file}: cannot read the file (it is a directory)`, { file });
+  }
+  const totalBytes = stat.isFile() ? stat.size : undefined;
+  return { stream: handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), totalBytes };
+}
+
+function emptyFileError(file: string): AppError {
+  return new AppError('E_INPUT', `${file}: the file is empty (no header row)`, { file, line: 1 });
+}
+
+/** Validates a delimiter given by the user (the CLI passes it through). */
+function checkDelimiter(delimiter: string): void {
+  if (delimiter === '' || /["\r\n]/.test(delimiter)) {
+    throw new AppError('E_USAGE', `--delimiter ${JSON.stringify(delimiter)} is not usable: give one character such as "," or ";" or a tab`, {});
+  }
+}
+
+/**
+ * Opens a CSV/TSV file (optionally gzipped; '-' reads stdin) and reads its header. Throws AppError
+ * E_INPUT (unreadable, empty, binary), E_CSV (malformed header) or E_USAGE (bad delimiter); errors met
+ * later surface from `records` the same way, naming the file and line.
+ */
+export async function openCsvSource(input: string, options: CsvSourceOptions = {}): Promise<CsvSource> {
+  const file = input === '-' ? 'stdin' : input;
+  const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+  if (options.delimiter !== undefined) checkDelimiter(options.delimiter);
+  const { stream: raw, totalBytes } = await openRaw(input, file, options.stdin);
+  const streams: Destroyable[] = [raw];
+  const close = async (): Promise<void> => {
+    for (const stream of streams) stream.destroy();
+  };
+  let bytesRead = 0;
+  async function* countBytes(): AsyncGenerator<Buffer> {
+    for await (const chunk of raw) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      bytesRead += buf.length;
+      yield buf;
+    }
+  }
+  let parser: RecordParser | undefined;
+  const position = (): { file: string; line: number; maxRecordBytes: number } => ({
+    file,
+    line: parser?.nextLine() ?? 1,
+    maxRecordBytes,
+  });
+
+  try {
+    const compressed = countBytes();
+    const magic = await peek(compressed, 2);
+    // Magic bytes, not the name, decide: stdin has no name and a renamed file keeps its bytes.
+    const gzip = isGzipMagic(magic.bytes);
+    let plain: AsyncIterator<Buffer> = replay(magic, compressed);
+    if (gzip) {
+      const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
+      streams.push(gunzip);
+      // Errors surface through iteration (mapped below); the callback only keeps them handled.
+      plain = pipeline(replay(magic, compressed), gunzip, () => undefined)[Symbol.asyncIterator]();
+    }
+    const sample = await peek(plain, SAMPLE_BYTES);
+    const { encoding, bom, bomLength } = detectEncoding(sample.bytes, sample.done);
+    if (!encoding.startsWith('utf-16') && hasNulByte(sample.bytes)) {
+      throw new AppError('E_INPUT', `${file}: looks like a binary file, not CSV/TSV (it contains NUL bytes)`, { file });
+    }
+    const text = new TextDecoder(encoding).decode(sample.bytes);
+    if (sample.done && text.trim() === '') throw emptyFileError(file);
+    const delimiter = options.delimiter ?? (isTsvName(file) ? '\t' : sniffDelimiter(text));
+    const format: CsvFormat = { delimiter, recordDelimiter: detectRecordDelimiter(text), bom, encoding, gzip };
+
+    const recordParser = new RecordParser({ delimiter, maxRecordBytes });
+    parser = recordParser;
+    streams.push(recordParser);
+    pipeline(decodeToUtf8(replay(sample, plain), encoding, bomLength, file), recordParser, () => undefined);
+    const iterator = recordParser[Symbol.asyncIterator]() as AsyncIterator<CsvRecord>;
+    const first = await iterator.next();
+    if (first.done === true) throw emptyFileError(file);
+
+    async function* readRecords(): AsyncGenerator<CsvRecord> {
+      try {
+        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
+      } catch (err) {
+        throw toReadError(err, position());
+      } finally {
+        await close();
+      }
+    }
+    return {
+      file,
+      header: first.value.fields,
+      format,
+      records: readRecords(),
+      bytesRead: () => bytesRead,
+      totalBytes,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw toReadError(err, position());
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Writes CSV rows in the input's own dialect (delimiter, line ending, BOM) to a temporary file that
+ * is renamed into place on commit, or to stdout. Rows are stringified by csv-stringify (quoting only
+ * when needed), batched into ~64 KiB chunks, and written one chunk at a time under back-pressure.
+ */
+import { open, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { Options as StringifyOptions } from 'csv-stringify/sync';
+import { stringify } from 'csv-stringify/sync';
+import type { CsvFormat } from './format.js';
+import type { Sink } from './sink.js';
+import { createNewFileSink, createStreamSink, reopenFileSink, toWriteError } from './sink.js';
+
+/** A CSV output being written; exactly one of commit/abort ends it. */
+export interface CsvWriter {
+  /** Appends rows; resolves when the sink can take more (back-pressure). */
+  writeRows(rows: readonly (readonly string[])[]): Promise<void>;
+  /** Bytes written so far, header and BOM included (all of them durable once sync() resolves). */
+  bytesWritten(): number;
+  /** Flushes and fsyncs the temporary file (for checkpoints). */
+  sync(): Promise<void>;
+  /** Flushes, fsyncs, renames the temporary file to the final path, fsyncs the directory. */
+  commit(): Promise<void>;
+  /** Flushes, fsyncs and closes, keeping the temporary file for --resume; no rename. */
+  abort(): Promise<void>;
+}
+
+/** Options of openCsvWriter. */
+export interface CsvWriterOptions {
+  /** Final path, or '-' for stdout. */
+  path: string;
+  /** The stream written for '-' (default process.stdout). */
+  stdout?: NodeJS.WritableStream;
+  header: readonly string[];
+  format: Pick<CsvFormat, 'delimiter' | 'recordDelimiter' | 'bom'>;
+  /** Prefix cells a spreadsheet would run as a formula with `'` (off by default: values are never altered). */
+  excelSafe?: boolean;
+  /** Reopen the existing temporary file, cut it to this size and append (no header rewritten). */
+  resumeAtBytes?: number;
+}
+
+/** Chunk size the writer batches rows into before touching the file system. */
+const CHUNK_CHARS = 64 * 1024;
+
+/** The temporary file of an output: stable, so --resume finds it again (`dir/.name.partial`). */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.partial`);
+}
+
+/** Fsyncs a directory so a rename in it survives a crash (not possible on every platform). */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (handle === undefined) return;
+  try {
+    await handle.sync();
+  } catch {
+    // Windows and some file systems refuse fsync on a directory: the rename is then as durable as it gets.
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The csv-stringify options of a format: same delimiter and line ending, quote only when needed. */
+function toStringifyOptions(format: CsvWriterOptions['format'], excelSafe: boolean): StringifyOptions {
+  return {
+    delimiter: format.delimiter,
+    record_delimiter: format.recordDelimiter,
+    quote: '"',
+    // Quote any field holding CR or LF, whatever the record delimiter: the reader splits records on
+    // all three line endings (csv-stringify turns this off when record_delimiter is given).
+    quote_record_delimiter: true,
+    // csv-stringify's formula escaping prefixes `'` to cells starting with = + - @ tab CR (and their
+    // full-width forms). Phones written "+1 310 555 0102" start with '+' and get the prefix too: that
+    // is the documented trade-off of --excel-safe (the spreadsheet shows the text, the dialer sees `'`).
+    escape_formulas: excelSafe,
+  };
+}
+
+/** Opens a CSV writer; writes the BOM and header unless resuming. Throws E_USAGE/E_RESUME on I/O trouble. */
+export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWriter> {
+  const { path, header, format, excelSafe = false, resumeAtBytes } = options;
+  const stringifyOptions = toStringifyOptions(format, excelSafe);
+  const toStdout = path === '-';
+  const tempPath = toStdout ? undefined : tempPathFor(path);
+  let sink: Sink;
+  if (tempPath === undefined) sink = createStreamSink(options.stdout ?? process.stdout, 'stdout');
+  else if (resumeAtBytes === undefined) sink = await createNewFileSink(tempPath);
+  else sink = await reopenFileSink(tempPath, resumeAtBytes);
+
+  let pending: string[] = [];
+  let pendingChars = 0;
+  let written = resumeAtBytes ?? 0;
+  // Flushes are chained so chunks reach the sink in order even if callers do not await each write.
+  let flushed: Promise<void> = Promise.resolve();
+
+  const accept = (text: string): void => {
+    pending.push(text);
+    pendingChars += text.length;
+    written += Buffer.byteLength(text, 'utf8');
+  };
+  const flush = (): Promise<void> => {
+    if (pending.length > 0) {
+      const bytes = Buffer.from(pending.join(''), 'utf8');
+      pending = [];
+      pendingChars = 0;
+      flushed = flushed.then(() => sink.write(bytes));
+    }
+    return flushed;
+  };
+  const finish = async (): Promise<void> => {
+    await flush();
+    await sink.sync();
+    await sink.close();
+  };
+
+  if (resumeAtBytes === undefined) accept((format.bom ? '\uFEFF' : '') + stringify([header], stringifyOptions));
+  return {
+    async writeRows(rows) {
+      if (rows.length === 0) return;
+      accept(stringify(rows as string[][], stringifyOptions));
+      if (pendingChars >= CHUNK_CHARS) await flush();
+    },
+    bytesWritten: () => written,
+    async sync() {
+      await flush();
+      await sink.sync();
+    },
+    async commit() {
+      await finish();
+      if (tempPath === undefined) return;
+      await rename(tempPath, path).catch((err: unknown) => {
+        throw toWriteError(err, path);
+      });
+      await syncDirectory(dirname(path));
+    },
+    abort: finish,
+  };
+}
