@@ -110,17 +110,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
     return { status: res.status, body: parseBody(res, spec, base), latencyMs };
   };
 
+  // async so that a refused body (checkRequest) rejects like every other failure instead of throwing.
   return {
-    assignBatch: (body, signal) =>
+    assignBatch: async (body, signal) =>
       call({ route: '/assignment/batch', body: checkRequest(BatchRequest, body, 'POST /assignment/batch'), schema: BatchResponse, expected: BATCH_SHAPE }, signal),
-    assignOne: (body, signal) =>
+    assignOne: async (body, signal) =>
       call({ route: '/assignment', body: checkRequest(AssignRequest, body, 'POST /assignment'), schema: AssignResponse, expected: ASSIGN_SHAPE }, signal),
-    listAnis: (query, signal) => {
+    listAnis: async (query, signal) => {
       const search = new URLSearchParams({ page: String(query.page), page_size: String(query.pageSize) });
       if (query.number !== undefined) search.set('number', query.number);
       return call({ route: `/nrm/anis?${search.toString()}`, schema: AniListResponse, expected: ANI_LIST_SHAPE }, signal);
     },
-    nrmAction: (action, body, signal) => {
+    nrmAction: async (action, body, signal) => {
       const route = `/nrm/${checkRequest(NrmAction, action, 'an NRM action')}`;
       return call({ route, body: checkRequest(NrmActionRequest, body, `POST ${route}`), schema: NrmActionResponse, expected: NRM_ACTION_SHAPE }, signal);
     },

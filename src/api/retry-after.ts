@@ -12,7 +12,8 @@ export function parseRetryAfter(value: string | readonly string[] | undefined, n
   if (raw === undefined || raw === '') return undefined;
   // Liberal: the RFC says an integer, some servers send "1.5".
   if (/^\d+(\.\d+)?$/.test(raw)) return clamp(Math.ceil(Number(raw) * 1000));
-  const at = Date.parse(raw);
+  // An HTTP-date always names a day and a month; Date.parse alone would take "-5" for a year.
+  const at = /[A-Za-z]/.test(raw) ? Date.parse(raw) : Number.NaN;
   return Number.isNaN(at) ? undefined : clamp(at - now);
 }
 
