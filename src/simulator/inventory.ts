@@ -132,12 +132,13 @@ function generateAni(rng: Rng, info: AreaCodeInfo, index: number, used: Set<stri
 
   const dialing = status !== INACTIVE_STATUS && rng() >= 0.05;
   const dials = dialing ? randomInt(rng, 1, 3000) : 0;
-  const contacts = dials === 0 ? 0 : Math.round((dials * randomInt(rng, 1500, 5500)) / 10_000);
+  // Floors throughout keep contactRate ≤ 55 and contact + block + no-answer rates ≤ 100.
+  const contacts = dials === 0 ? 0 : Math.floor((dials * randomInt(rng, 1500, 5500)) / 10_000);
   const contactRate = dials === 0 ? 0 : round2((contacts / dials) * 100);
   const successRate = contacts === 0 ? 0 : round2(20 + rng() * 60);
   // Squared: most ANIs block little, a few block a lot (what a pause plan looks for).
   const blockRate = dials === 0 ? 0 : round2(rng() * rng() * 30);
-  const noAnswerRate = dials === 0 ? 0 : round2((100 - contactRate - blockRate) * (0.6 + 0.4 * rng()));
+  const noAnswerRate = dials === 0 ? 0 : Math.floor((100 - contactRate - blockRate) * (60 + 40 * rng())) / 100;
   const olderDials = randomInt(rng, 0, 20_000);
 
   const inventoriedDaysAgo = randomInt(rng, 31, 880);
