@@ -71,7 +71,6 @@ function dispatch(state: SimulatorState, name: RouteName, parse: () => ParsedBod
     case 'anis':
       return listAnis(state.inventory, new URLSearchParams(query));
     case 'assign':
-      state.stats.leadsReceived++;
       return handleAssign(parse(), assignment);
     case 'batch':
       return handleBatch(parse(), assignment, {
@@ -98,11 +97,13 @@ function malformBody(state: SimulatorState, text: string): string {
 
 function decide(state: SimulatorState, req: IncomingMessage, path: string, query: string, body: string | undefined): Reply {
   const route = ROUTES.get(path);
+  // Leads are counted before any refusal: leadsReceived includes rejected requests.
   let parsedBatch: ParsedBody | undefined;
   if (route?.name === 'batch' && body !== undefined) {
-    // Counted before any refusal: leadsReceived includes rejected requests.
     parsedBatch = parseJsonBody(body);
     state.stats.leadsReceived += countBatchLeads(parsedBatch);
+  } else if (route?.name === 'assign' && body !== undefined) {
+    state.stats.leadsReceived++;
   }
   if (state.faults.down) return failure(503, 'Service unavailable');
   const refused = checkAuth(state, req.headers.authorization);

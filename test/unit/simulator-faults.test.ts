@@ -193,3 +193,11 @@ describe('simulator fault dice', () => {
     expect(() => sim.setFaults({ rateLimitRps: 0 })).toThrow(/rateLimitRps/);
   });
 });
+
+describe('simulator faults on single assignment', () => {
+  it('counts a refused single assignment as received, not processed', async () => {
+    const sim = await start({ faults: { errorRate: 1 } });
+    expect((await post(sim, '/assignment', { prospect_phone: '2125550101' })).status).toBe(503);
+    expect(sim.stats()).toMatchObject({ leadsReceived: 1, leadsProcessed: 0, byPath: { '/assignment': 1 } });
+  });
+});
