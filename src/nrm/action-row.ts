@@ -68,15 +68,21 @@ export function resolveActionColumns(header: readonly string[], file?: string): 
 /** True when the "header" is really a first ANI (a plain list of ANIs): use HEADERLESS_ACTION_COLUMNS. */
 export function looksLikeHeaderlessAniList(header: readonly string[]): boolean {
   const first = header[0];
-  return first !== undefined && !/[a-z]/i.test(first) && normaliseAni(first).ok;
+  return first !== undefined && normaliseAni(first).ok;
 }
 
-/** Digits only; an 11-digit number starting with 1 → its 10-digit form; then 10–15 digits or an error. */
+/**
+ * Digits only; an 11-digit number starting with 1 → its 10-digit form; then 10–15 digits or an error.
+ * Letters are refused (an extension's digits glued on could pass for another, international number),
+ * the same policy as the leads' phone clean-up.
+ */
 export function normaliseAni(raw: string): { ok: true; ani: string } | { ok: false; error: string } {
   const text = raw.trim();
   if (text === '') return { ok: false, error: 'ani is empty' };
-  if (/^\d(\.\d+)?e\+?\d+$/i.test(text)) {
-    return { ok: false, error: `ani "${text}" is in scientific notation (a spreadsheet rounded it): format the column as text` };
+  if (/\p{L}/u.test(text)) {
+    return /^[+-]?\d+(?:[.,]\d+)?e[+-]?\d+$/i.test(text)
+      ? { ok: false, error: `ani "${text}" is in scientific notation (a spreadsheet rounded it): format the column as text` }
+      : { ok: false, error: `ani "${text}" contains letters (only the number, without extension)` };
   }
   let digits = text.replace(/\D+/g, '');
   if (digits.length === 11 && digits.startsWith('1')) digits = digits.slice(1);

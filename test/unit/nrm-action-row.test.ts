@@ -80,6 +80,8 @@ describe('normaliseAni', () => {
     ['1234567890123456', 'ani "1234567890123456" has 16 digits (expected 10–15)'],
     ['', 'ani is empty'],
     ['5.55988E+09', 'ani "5.55988E+09" is in scientific notation (a spreadsheet rounded it): format the column as text'],
+    ['5,55988E+09', 'ani "5,55988E+09" is in scientific notation (a spreadsheet rounded it): format the column as text'],
+    ['555-010-0123 x45', 'ani "555-010-0123 x45" contains letters (only the number, without extension)'],
   ])('refuses %j', (raw, error) => {
     expect(normaliseAni(raw)).toEqual({ ok: false, error });
   });
