@@ -36,38 +36,39 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
   if (options.mode === 'off') return { update: () => undefined, stop: () => undefined };
   if (options.mode === 'json') {
     let last = started;
-    let latest: ProgressState | undefined;
-    const emit = (state: ProgressState) =>
+    let unreported: ProgressState | undefined;
+    const emit = (state: ProgressState) => {
+      last = now();
+      unreported = undefined;
       options.logger.info({ progress: { ...state, rowsPerSecond: rate(state.rowsWritten), percent: percentOf(state) } }, 'progress');
+    };
     return {
       update(state) {
-        latest = state;
-        if (now() - last >= options.intervalMs) {
-          last = now();
-          emit(state);
-        }
+        unreported = state;
+        if (now() - last >= options.intervalMs) emit(state);
       },
       stop() {
-        if (latest) emit(latest);
+        if (unreported) emit(unreported); // the final figures, once
       },
     };
   }
   const bar = new SingleBar(
     { stream: options.stream as NodeJS.WritableStream & { isTTY?: boolean }, format: '{bar} {percentage}% | {rows} rows | {rps} rows/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50, fps: 5 } as ConstructorParameters<typeof SingleBar>[0],
   );
-  let started_ = false;
+  let running = false;
   return {
     update(state) {
       const total = state.totalBytes ?? 0;
       const payload = { rows: state.rowsWritten, rps: rate(state.rowsWritten) };
-      if (!started_) {
+      if (!running) {
         bar.start(total || 100, 0, payload);
-        started_ = true;
+        running = true;
       }
       bar.update(total ? Math.min(state.bytesRead, total) : 0, payload);
     },
     stop() {
-      if (started_) bar.stop();
+      if (running) bar.stop();
+      running = false;
     },
   };
 }

@@ -23,7 +23,7 @@ export async function assignCommand(command: 'assign' | 'rerun', positionals: st
       limit,
       stdin: io.stdin,
       stdout: io.stdout,
-      onProgress: (t) => progress.update({ ...t, rows: t.counters.rows }),
+      onProgress: (t) => progress.update({ rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, inFlight: t.inFlight, bytesRead: t.bytesRead, totalBytes: t.totalBytes, rows: t.counters.rows }),
     });
     progress.stop();
     io.stderr.write(`${formatHumanSummary(summary)}\n`);
