@@ -66,7 +66,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
         return;
       }
       const refused = failure.kind === 'too-large' || failure.kind === 'bad-request';
-      const error = describeAttemptFailure(err, failure, o.policy.maxAttempts);
+      const error = describeAttemptFailure(err, failure, o.policy.retryAmbiguous);
       for (const item of items) out.set(item.index, { status: refused ? 'rejected' : 'failed', value: '', error });
       return;
     }

@@ -15,9 +15,11 @@ export async function recordAttempt<T extends { status: number; latencyMs: numbe
   }
 }
 
-/** The `error` column's text for a request that finally failed. */
-export function describeAttemptFailure(err: unknown, failure: FailureClass, maxAttempts: number): string {
-  const retried = failure.kind === 'retry' || failure.kind === 'ambiguous';
+/** The `error` column's text for a request that finally failed: what happened, the server's word, and how often it was tried. */
+export function describeAttemptFailure(err: unknown, failure: FailureClass, retryAmbiguous = true): string {
   const base = err instanceof ApiError && err.serverMessage ? `${failure.reason}: ${err.serverMessage}` : failure.reason;
-  return retried ? `${base} (gave up after ${maxAttempts} attempts)` : base;
+  const attempts = err instanceof ApiError && err.attempt !== undefined ? err.attempt : undefined;
+  if (failure.kind === 'ambiguous' && !retryAmbiguous) return `${base} (the server may have acted; not retried because of --no-retry-ambiguous)`;
+  if ((failure.kind === 'retry' || failure.kind === 'ambiguous') && attempts !== undefined) return `${base} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`;
+  return base;
 }
