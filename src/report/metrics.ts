@@ -84,7 +84,7 @@ export async function pushMetrics(
     await res.body.dump();
   } catch (err) {
     const reason = isTimeout(err) ? `no answer within ${timeoutMs} ms` : describe(err);
-    throw new Error(`Pushgateway push to ${target.display} failed: ${reason}`, { cause: err });
+    throw new Error(`Pushgateway push to ${target.url} failed: ${reason}`, { cause: err });
   } finally {
     await agent.destroy().catch(() => undefined);
   }
@@ -158,8 +158,8 @@ function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-/** The push URL, an Authorization header from any user:password in `url`, and the URL safe to print. */
-function buildPushTarget(url: string, job: string, grouping: Record<string, string>): { url: string; headers: Record<string, string>; display: string } {
+/** The push URL (credentials removed, so safe to print) and an Authorization header from any user:password in `url`. */
+function buildPushTarget(url: string, job: string, grouping: Record<string, string>): { url: string; headers: Record<string, string> } {
   let base: URL;
   try {
     base = new URL(url);
@@ -188,7 +188,7 @@ function buildPushTarget(url: string, job: string, grouping: Record<string, stri
   base.pathname = path;
   base.search = '';
   base.hash = '';
-  return { url: base.toString(), headers, display: base.toString() };
+  return { url: base.toString(), headers };
 }
 
 /** `name/value`, or `name@base64/…` for values a path segment cannot carry (empty, or with a slash). */
