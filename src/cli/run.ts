@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.js';
 import { nextCommand } from './commands/next.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Io } from './io.js';
+import { publishFailure } from './publish.js';
 
 /** Runs the CLI for argv (without node and script); never throws. */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
@@ -43,10 +44,12 @@ export function reportError(err: unknown, io: Io): number {
   if (err instanceof AppError) {
     io.stderr.write(`oiq-batch: ${err.message}\n`);
     if (err.code === 'E_INTERNAL' && err.cause instanceof Error && io.env.OIQ_BATCH_DEBUG) io.stderr.write(`${err.cause.stack}\n`);
+    publishFailure(exitCodeFor(err), err.message);
     return exitCodeFor(err);
   }
   const e = err as Error;
   io.stderr.write(`oiq-batch: internal error: ${e?.message ?? String(err)} (please report it; set OIQ_BATCH_DEBUG=1 for the stack)\n`);
   if (io.env.OIQ_BATCH_DEBUG && e?.stack) io.stderr.write(`${e.stack}\n`);
+  publishFailure(EXIT.internal, `internal error: ${e?.message ?? String(err)}`);
   return EXIT.internal;
 }

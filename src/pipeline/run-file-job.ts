@@ -59,7 +59,7 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
       if (config.resume) ({ journal, state: resume } = await Journal.resume(journalPath, header));
       else journal = Journal.create(journalPath, header);
     }
-    const counters = new RunCounters(spec.statuses, resume?.checkpoint.counters);
+    const counters = new RunCounters(config.dryRun ? DRY_RUN_STATUSES : spec.statuses, resume?.checkpoint.counters);
     const out = config.dryRun
       ? nullSink()
       : await openCsvWriter({
@@ -80,7 +80,7 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
       records: source.records,
       sink: out,
       columns: built.result,
-      job: built.job,
+      job: config.dryRun ? withoutSending(built.job) : built.job,
       limit: deps.limit,
       counters,
       logger: deps.logger,
@@ -150,6 +150,23 @@ async function writeReport(config: JobConfig, summary: RunSummary): Promise<void
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, `${JSON.stringify(summary, null, 2)}\n`);
   await rename(tmp, path);
+}
+
+/** A dry run counts what would be sent as `valid`; invalid rows keep their reasons. */
+const DRY_RUN_STATUSES = ['valid', 'invalid'] as const;
+
+/** The same job with sending replaced by a `valid` verdict: a dry run sends nothing. */
+function withoutSending<P>(job: Job<P>): Job<P> {
+  return {
+    groupSize: job.groupSize,
+    prepare(fields, index) {
+      const prepared = job.prepare(fields, index);
+      if (prepared.kind !== 'send') return prepared;
+      const outcome = { status: 'valid', value: '', error: '' };
+      return prepared.warning ? { kind: 'done', outcome, warning: prepared.warning } : { kind: 'done', outcome };
+    },
+    sendGroup: () => Promise.reject(new Error('a dry run sends nothing')),
+  };
 }
 
 function nullSink(): RowSink & { commit(): Promise<void>; abort(): Promise<void> } {
