@@ -5,7 +5,7 @@
  */
 import { writeFile, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { openCsvSource, openCsvWriter, type CsvSource } from '../csv/index.js';
+import { openCsvSource, openCsvWriter, type CsvRecord, type CsvSource } from '../csv/index.js';
 import type { JobConfig } from '../config/schema.js';
 import { AppError, EXIT, exitCodeFor } from '../errors.js';
 import type { RunSummary } from '../report/summary.js';
@@ -20,8 +20,11 @@ export interface FileJobSpec<P> {
   statuses: readonly string[];
   /** The status that means "not done, send again" (counted for exit code 1). */
   failedStatus: string;
-  /** Builds the job from the input header; throws AppError for a header it cannot use. */
-  build(source: CsvSource): { job: Job<P>; result: ResultColumns; header: string[]; options: unknown };
+  /**
+   * Builds the job from the input header; throws AppError for a header it cannot use. `headerIsData`:
+   * the first line is a data row, not a header (a plain list of ANIs), and is sent as row 0.
+   */
+  build(source: CsvSource): { job: Job<P>; result: ResultColumns; header: string[]; options: unknown; headerIsData?: boolean };
 }
 
 /** What the job needs from outside: logger, stop signal, stdio for `-`, a progress callback. */
@@ -77,7 +80,7 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
     }
     if (resume) deps.logger.info({ fromRow: resume.checkpoint.next, answersKept: resume.answers.size }, 'resuming');
     const stop = await runJob({
-      records: source.records,
+      records: built.headerIsData ? withHeaderAsData(source) : source.records,
       sink: out,
       columns: built.result,
       job: config.dryRun ? withoutSending(built.job) : built.job,
@@ -167,6 +170,12 @@ function withoutSending<P>(job: Job<P>): Job<P> {
     },
     sendGroup: () => Promise.reject(new Error('a dry run sends nothing')),
   };
+}
+
+/** The header line as the first data record (line 1), then the rest. */
+async function* withHeaderAsData(source: CsvSource): AsyncGenerator<CsvRecord> {
+  yield { fields: source.header, line: 1 };
+  yield* source.records;
 }
 
 function nullSink(): RowSink & { commit(): Promise<void>; abort(): Promise<void> } {
