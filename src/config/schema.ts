@@ -1,5 +1,6 @@
 /** Run configuration: zod schemas with the defaults, parsed once by the CLI and passed down frozen. */
 import { z } from 'zod';
+import { NRM_ACTIONS } from '../api/schemas.js';
 import { AppError } from '../errors.js';
 
 /** Where the API is and how to talk to it. */
@@ -74,6 +75,43 @@ export const AssignConfig = JobConfig.extend({
   e164: z.boolean().default(false),
 });
 export type AssignConfig = z.infer<typeof AssignConfig>;
+
+/** `nrm apply` (and its rerun with `--statuses`): the file job's options, plus defaults for rows that lack them. */
+export const NrmApplyConfig = JobConfig.extend({
+  /** `--action`: the action of rows (or plain ANI lists) without an action column or value. */
+  action: z.enum(NRM_ACTIONS).optional(),
+  /** `--activate-date`: the date of activate rows without one (`now`, YYYYMMDDHHmmss or ISO-8601). */
+  activateDate: z.string().min(1).optional(),
+});
+export type NrmApplyConfig = z.infer<typeof NrmApplyConfig>;
+
+/** `nrm export`: every page of GET /nrm/anis into one file. */
+export const NrmExportConfig = z.object({
+  output: z.string().min(1).default('anis.csv'),
+  report: z.string().min(1).optional(),
+  format: z.enum(['csv', 'jsonl']).default('csv'),
+  /** Phone-number prefix, digits only (the CLI strips the rest, as the API does). */
+  number: z.string().regex(/^\d+$/, '--number must contain digits').optional(),
+  pageSize: z.number().int().min(1).max(1000).default(1000),
+  /** Pages in flight at once (and so pages held in memory at most). */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  progress: z.enum(['auto', 'bar', 'json', 'off']).default('auto'),
+  progressIntervalMs: z.number().int().min(100).default(5_000),
+  api: ApiConfig,
+  retry: RetryConfig,
+});
+export type NrmExportConfig = z.infer<typeof NrmExportConfig>;
+
+/** `nrm plan`: an export in, an actions file out; nothing is sent. */
+export const NrmPlanConfig = z.object({
+  input: z.string().min(1),
+  output: z.string().min(1),
+  pauseWhen: z.string().min(1).optional(),
+  remediateWhen: z.string().min(1).optional(),
+  activateWhen: z.string().min(1).optional(),
+  activateDate: z.string().min(1).optional(),
+});
+export type NrmPlanConfig = z.infer<typeof NrmPlanConfig>;
 
 /** Parses and freezes a config, turning zod issues into one readable line per problem. */
 export function parseConfig<S extends z.ZodType>(schema: S, raw: unknown): Readonly<z.infer<S>> {
