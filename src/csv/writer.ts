@@ -108,9 +108,12 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
     return flushed;
   };
   const finish = async (): Promise<void> => {
-    await flush();
-    await sink.sync();
-    await sink.close();
+    try {
+      await flush();
+      await sink.sync();
+    } finally {
+      await sink.close();
+    }
   };
 
   if (resumeAtBytes === undefined) accept((format.bom ? '\uFEFF' : '') + stringify([header], stringifyOptions));
