@@ -85,9 +85,7 @@ async function openRaw(
   stdin: NodeJS.ReadableStream | undefined,
 ): Promise<{ stream: NodeJS.ReadableStream & Destroyable; totalBytes: number | undefined }> {
   if (input === '-') return { stream: (stdin ?? process.stdin) as NodeJS.ReadableStream & Destroyable, totalBytes: undefined };
-  const handle = await open(input, 'r').catch((err: unknown) => {
-    throw toReadError(err, { file, line: 0, maxRecordBytes: 0 });
-  });
+  const handle = await open(input, 'r');
   const stat = await handle.stat();
   if (stat.isDirectory()) {
     await handle.close();
@@ -95,6 +93,15 @@ async function openRaw(
   }
   const totalBytes = stat.isFile() ? stat.size : undefined;
   return { stream: handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), totalBytes };
+}
+
+/** Yields a stream's chunks as Buffers, counting them (the compressed bytes, for progress). */
+async function* countBytes(stream: NodeJS.ReadableStream, onBytes: (n: number) => void): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    onBytes(buf.length);
+    yield buf;
+  }
 }
 
 function emptyFileError(file: string): AppError {
@@ -109,6 +116,25 @@ function checkDelimiter(delimiter: string): void {
 }
 
 /**
+ * The text format of a file from its decompressed first bytes; refuses binaries and empty files.
+ * Also returns the BOM length, which the decoder strips.
+ */
+function detectTextFormat(
+  sample: Peeked,
+  file: string,
+  delimiterOption: string | undefined,
+): { format: Omit<CsvFormat, 'gzip'>; bomLength: number } {
+  const { encoding, bom, bomLength } = detectEncoding(sample.bytes, sample.done);
+  if (!encoding.startsWith('utf-16') && hasNulByte(sample.bytes)) {
+    throw new AppError('E_INPUT', `${file}: looks like a binary file, not CSV/TSV (it contains NUL bytes)`, { file });
+  }
+  const text = new TextDecoder(encoding).decode(sample.bytes);
+  if (sample.done && text.trim() === '') throw emptyFileError(file);
+  const delimiter = delimiterOption ?? (isTsvName(file) ? '\t' : sniffDelimiter(text));
+  return { format: { delimiter, recordDelimiter: detectRecordDelimiter(text), bom, encoding }, bomLength };
+}
+
+/**
  * Opens a CSV/TSV file (optionally gzipped; '-' reads stdin) and reads its header. Throws AppError
  * E_INPUT (unreadable, empty, binary), E_CSV (malformed header) or E_USAGE (bad delimiter); errors met
  * later surface from `records` the same way, naming the file and line.
@@ -117,28 +143,20 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
   const file = input === '-' ? 'stdin' : input;
   const maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   if (options.delimiter !== undefined) checkDelimiter(options.delimiter);
-  const { stream: raw, totalBytes } = await openRaw(input, file, options.stdin);
-  const streams: Destroyable[] = [raw];
+  const streams: Destroyable[] = [];
   const close = async (): Promise<void> => {
     for (const stream of streams) stream.destroy();
   };
-  let bytesRead = 0;
-  async function* countBytes(): AsyncGenerator<Buffer> {
-    for await (const chunk of raw) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      bytesRead += buf.length;
-      yield buf;
-    }
-  }
   let parser: RecordParser | undefined;
-  const position = (): { file: string; line: number; maxRecordBytes: number } => ({
-    file,
-    line: parser?.nextLine() ?? 1,
-    maxRecordBytes,
-  });
+  const toError = (err: unknown): unknown => toReadError(err, { file, line: parser?.nextLine() ?? 1, maxRecordBytes });
+  let bytesRead = 0;
 
   try {
-    const compressed = countBytes();
+    const { stream: raw, totalBytes } = await openRaw(input, file, options.stdin);
+    streams.push(raw);
+    const compressed = countBytes(raw, (n) => {
+      bytesRead += n;
+    });
     const magic = await peek(compressed, 2);
     // Magic bytes, not the name, decide: stdin has no name and a renamed file keeps its bytes.
     const gzip = isGzipMagic(magic.bytes);
@@ -146,23 +164,16 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
     if (gzip) {
       const gunzip = createGunzip({ chunkSize: READ_CHUNK_BYTES });
       streams.push(gunzip);
-      // Errors surface through iteration (mapped below); the callback only keeps them handled.
+      // Errors surface through iteration (and are mapped there); the callback only keeps them handled.
       plain = pipeline(replay(magic, compressed), gunzip, () => undefined)[Symbol.asyncIterator]();
     }
     const sample = await peek(plain, SAMPLE_BYTES);
-    const { encoding, bom, bomLength } = detectEncoding(sample.bytes, sample.done);
-    if (!encoding.startsWith('utf-16') && hasNulByte(sample.bytes)) {
-      throw new AppError('E_INPUT', `${file}: looks like a binary file, not CSV/TSV (it contains NUL bytes)`, { file });
-    }
-    const text = new TextDecoder(encoding).decode(sample.bytes);
-    if (sample.done && text.trim() === '') throw emptyFileError(file);
-    const delimiter = options.delimiter ?? (isTsvName(file) ? '\t' : sniffDelimiter(text));
-    const format: CsvFormat = { delimiter, recordDelimiter: detectRecordDelimiter(text), bom, encoding, gzip };
+    const { format, bomLength } = detectTextFormat(sample, file, options.delimiter);
 
-    const recordParser = new RecordParser({ delimiter, maxRecordBytes });
+    const recordParser = new RecordParser({ delimiter: format.delimiter, maxRecordBytes });
     parser = recordParser;
     streams.push(recordParser);
-    pipeline(decodeToUtf8(replay(sample, plain), encoding, bomLength, file), recordParser, () => undefined);
+    pipeline(decodeToUtf8(replay(sample, plain), format.encoding, bomLength, file), recordParser, () => undefined);
     const iterator = recordParser[Symbol.asyncIterator]() as AsyncIterator<CsvRecord>;
     const first = await iterator.next();
     if (first.done === true) throw emptyFileError(file);
@@ -171,7 +182,7 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
       try {
         for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
       } catch (err) {
-        throw toReadError(err, position());
+        throw toError(err);
       } finally {
         await close();
       }
@@ -179,7 +190,7 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
     return {
       file,
       header: first.value.fields,
-      format,
+      format: { ...format, gzip },
       records: readRecords(),
       bytesRead: () => bytesRead,
       totalBytes,
@@ -187,6 +198,6 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
     };
   } catch (err) {
     await close();
-    throw toReadError(err, position());
+    throw toError(err);
   }
 }
