@@ -10,6 +10,10 @@ import type { RunSummary } from '../report/summary.js';
 import { ASSIGN_STATUSES, createAssignJob } from './assign-job.js';
 import { runFileJob, type FileJobDeps } from './run-file-job.js';
 import type { ConcurrencyLimit } from './run-job.js';
+import type { ResultColumns } from './types.js';
+
+/** The last column of a shard file (`--shard K/N`): the row's 0-based position among the input's data rows. */
+export const SHARD_POSITION_COLUMN = 'oiq_row';
 
 export interface AssignDeps {
   client: ApiClient;
@@ -35,7 +39,10 @@ export async function runAssign(config: Readonly<AssignConfig>, deps: AssignDeps
       build(source) {
         const columns = resolveColumns(source.header, config.columns, source.file);
         const layout = layoutOutput(source.header);
-        const result = { value: layout.outboundani, error: layout.error, status: layout.status, inputWidth: source.header.length, width: layout.width };
+        const columnsOnly: ResultColumns = { value: layout.outboundani, error: layout.error, status: layout.status, inputWidth: source.header.length, width: layout.width };
+        // A shard file records each row's input position in a last column, so `merge` can rebuild the single run's file.
+        const result: ResultColumns = config.shard ? { ...columnsOnly, position: layout.width, width: layout.width + 1 } : columnsOnly;
+        const header = config.shard ? [...layout.header, SHARD_POSITION_COLUMN] : layout.header;
         if (command === 'rerun' && layout.status >= source.header.length) {
           throw new AppError('E_INPUT', `${source.file}: no status column, so nothing to rerun (is it an enriched file written by oiq-batch assign?)`, { file: source.file });
         }
@@ -54,7 +61,7 @@ export async function runAssign(config: Readonly<AssignConfig>, deps: AssignDeps
           breaker: createCircuitBreaker({ openAfterMs: config.retry.unavailableAfterMs, minFailures: 3 }),
         });
         const options = { columns, campaign: config.defaultCampaign ?? null, e164: config.e164, realTime: config.realTime, statuses: config.statuses, shard: config.shard ?? null };
-        return { job, result, header: layout.header, options };
+        return { job, result, header, options };
       },
     },
     { ...deps, limit },

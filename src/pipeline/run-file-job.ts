@@ -52,10 +52,11 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
   try {
     const built = spec.build(source);
     let resume: ResumeState | undefined;
+    const fingerprint = config.input === '-' ? { size: -1, head: '', tail: '' } : fingerprintInput(config.input);
     if (!config.dryRun && !toStdout) {
       const header = {
         command: spec.command,
-        fingerprint: config.input === '-' ? { size: -1, head: '', tail: '' } : fingerprintInput(config.input),
+        fingerprint,
         options: hashOptions(built.options),
       };
       const journalPath = journalPathFor(config.output);
@@ -105,6 +106,8 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
       await journal?.remove();
     }
     const summary = buildSummary(config, spec, counters, started, now(), stop, resume !== undefined);
+    // `merge` checks that shard files come from the same input and cover every shard.
+    if (config.shard) summary.shard = { ...config.shard, input: fingerprint };
     await writeReport(config, summary);
     return summary;
   } catch (err) {

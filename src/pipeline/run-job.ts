@@ -78,7 +78,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   else signal.addEventListener('abort', onStopSignal, { once: true });
 
   const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome) => {
-    ordered.finish(index, { fields: buildOutputRow(fields, columns, outcome), status: outcome.status, error: outcome.error });
+    ordered.finish(index, { fields: buildOutputRow(fields, columns, index, outcome), status: outcome.status, error: outcome.error });
   };
 
   const dispatch = async () => {
@@ -140,7 +140,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           ordered.finish(index, null);
           break;
         case 'keep':
-          ordered.finish(index, { fields: buildOutputRow(record.fields, columns), status: keptStatus(record.fields, columns), error: '' });
+          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: keptStatus(record.fields, columns), error: '' });
           break;
         case 'done':
           if (prepared.warning) counters.countWarning(prepared.warning);
@@ -190,8 +190,8 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   return stop;
 }
 
-/** Builds an output row: the input's fields under the header, the result columns set, extra fields kept at the end. */
-export function buildOutputRow(fields: readonly string[], columns: ResultColumns, outcome?: RowOutcome): string[] {
+/** Builds an output row: the input's fields under the header, the result columns set (and a shard's row position), extra fields kept at the end. */
+export function buildOutputRow(fields: readonly string[], columns: ResultColumns, index: number, outcome?: RowOutcome): string[] {
   const row = new Array<string>(columns.width);
   for (let i = 0; i < columns.width; i++) row[i] = i < columns.inputWidth ? (fields[i] ?? '') : '';
   // A misaligned row's extra fields are never dropped: they follow the result columns.
@@ -201,6 +201,7 @@ export function buildOutputRow(fields: readonly string[], columns: ResultColumns
     row[columns.error] = outcome.error;
     row[columns.status] = outcome.status;
   }
+  if (columns.position !== undefined) row[columns.position] = String(index);
   return row;
 }
 

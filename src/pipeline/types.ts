@@ -51,4 +51,6 @@ export interface ResultColumns {
   inputWidth: number;
   /** The output header's width. */
   width: number;
+  /** Shard runs (`--shard`): the column holding the row's 0-based input position, so `merge` can restore the order. */
+  position?: number;
 }

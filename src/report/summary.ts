@@ -26,4 +26,6 @@ export interface RunSummary {
   stoppedBecause?: string;
   resumed?: boolean;
   dryRun?: boolean;
+  /** A `--shard K/N` run: which shard, and the input's fingerprint (size, hashes of its first and last MiB), for `merge`. */
+  shard?: { index: number; count: number; input: { size: number; head: string; tail: string } };
 }
