@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { phoneLike } from './leads-arbitraries.js';
 import { describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
 import { BatchLead } from '../../src/api/schemas.js';
+import { openCsvSource } from '../../src/csv/index.js';
 import type { ColumnMap } from '../../src/leads/index.js';
-import { prepareLead } from '../../src/leads/index.js';
+import { prepareLead, resolveColumns } from '../../src/leads/index.js';
 
 const COLUMNS: ColumnMap = { phone: 1, zip: 2, campaign: 3 };
 
@@ -76,5 +78,36 @@ describe('prepareLead', () => {
       { numRuns: 5000 },
     );
     expect(accepted).toBeGreaterThan(500); // the generators do produce sendable rows
+  });
+
+  it('prepares the demo CRM export as documented: 194 sendable, 6 invalid, 2 zip warnings', async () => {
+    const source = await openCsvSource(fileURLToPath(new URL('../../fixtures/leads-demo.csv', import.meta.url)));
+    const columns = resolveColumns(source.header, {}, source.file);
+    expect(columns).toEqual({ phone: 3, zip: 5, campaign: 6 });
+    const invalid: Array<[number, string]> = [];
+    const warnings: number[] = [];
+    const noInventoryAreaCodes = new Set<string>();
+    let sendable = 0;
+    for await (const { fields, line } of source.records) {
+      const prepared = prepareLead(fields, source.header.length, columns);
+      if (!prepared.ok) invalid.push([line, prepared.error]);
+      else {
+        sendable++;
+        if (prepared.warning !== undefined) warnings.push(line);
+        const areaCode = prepared.lead.prospect_phone.slice(0, 3);
+        if (['907', '808', '307', '406', '701', '505'].includes(areaCode)) noInventoryAreaCodes.add(areaCode);
+      }
+    }
+    expect(sendable).toBe(194);
+    expect(invalid).toEqual([
+      [5, 'phone is empty'],
+      [19, 'phone has 5 digits (expected 10–15)'],
+      [46, 'phone contains letters'],
+      [70, 'phone 5.55988E+09 is in scientific notation (a spreadsheet rounded it): re-export the column as text'],
+      [94, 'phone contains letters'],
+      [114, 'row has 9 fields, header has 8: misaligned data is never sent'],
+    ]);
+    expect(warnings).toEqual([55, 124]);
+    expect(noInventoryAreaCodes.size).toBe(6); // AK, HI, WY, MT, ND, NM: the simulator has no ANI there
   });
 });
