@@ -39,7 +39,7 @@ export async function runAssign(config: Readonly<AssignConfig>, deps: AssignDeps
       build(source) {
         const columns = resolveColumns(source.header, config.columns, source.file);
         const layout = layoutOutput(source.header);
-        const columnsOnly: ResultColumns = { value: layout.outboundani, error: layout.error, status: layout.status, inputWidth: source.header.length, width: layout.width };
+        const columnsOnly: ResultColumns = { value: layout.outboundani, error: layout.error, status: layout.status, inputWidth: source.header.length, width: layout.width, ...(columns.id !== undefined ? { rowId: columns.id } : {}) };
         // A shard file records each row's input position in a last column, so `merge` can rebuild the single run's file.
         const result: ResultColumns = config.shard ? { ...columnsOnly, position: layout.width, width: layout.width + 1 } : columnsOnly;
         const header = config.shard ? [...layout.header, SHARD_POSITION_COLUMN] : layout.header;

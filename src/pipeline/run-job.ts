@@ -79,6 +79,10 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
 
   const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome) => {
     ordered.finish(index, { fields: buildOutputRow(fields, columns, index, outcome), status: outcome.status, error: outcome.error });
+    // Rows are named by number and the user's id column, never by their contents (errors may quote values).
+    if (outcome.error && logger.isLevelEnabled('debug')) {
+      logger.debug({ row: index + 1, id: columns.rowId === undefined ? undefined : fields[columns.rowId], status: outcome.status }, 'row not done');
+    }
   };
 
   const dispatch = async () => {

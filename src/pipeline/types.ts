@@ -51,6 +51,8 @@ export interface ResultColumns {
   inputWidth: number;
   /** The output header's width. */
   width: number;
+  /** The user's row id column (`--id-column`), which names rows in logs. */
+  rowId?: number;
   /** Shard runs (`--shard`): the column holding the row's 0-based input position, so `merge` can restore the order. */
   position?: number;
 }
