@@ -266,6 +266,15 @@ describe('openCsvSource: options and streaming', () => {
     ]);
   });
 
+  it('keeps a stray quote inside an unquoted field as text, as spreadsheets do', async () => {
+    const path = await temp('stray-quote.csv', 'item,phone\n27" monitor,2125550101\n"ok",3105550102\n');
+    const records = await readAll(await openCsvSource(path));
+    expect(records.map((r) => r.fields)).toEqual([
+      ['27" monitor', '2125550101'],
+      ['ok', '3105550102'],
+    ]);
+  });
+
   it('keeps a multi-byte character split across chunks intact', async () => {
     const stdin = new PassThrough();
     const bytes = Buffer.from('name\nZoë\n');
