@@ -113,6 +113,21 @@ describe('input forms', () => {
   });
 });
 
+describe('logs', () => {
+  it('name rows by number and --id-column, never by their contents', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'ids.csv');
+    writeFileSync(input, 'lead_ref,phone\nL-1,2125550101\nL-2,CALL-ME-NOW\nL-3,9075550100\n');
+    const r = await runCli(['assign', input, '-o', join(dir, 'ids.enriched.csv'), '--id-column', 'lead_ref', '--log-level', 'debug', '--progress', 'off'], { env: simEnv(sim.url, { OIQ_BATCH_LOG_LEVEL: undefined }) });
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const notDone = lines.filter((l) => l.msg === 'row not done');
+    expect(notDone.map((l) => [l.row, l.id, l.status])).toEqual(expect.arrayContaining([[2, 'L-2', 'invalid'], [3, 'L-3', 'rejected']]));
+    expect(r.stderr).not.toContain('CALL-ME-NOW');
+    expect(r.stderr).not.toContain('9075550100');
+  });
+});
+
 describe('usage and input errors', () => {
   it('exits 2 naming the columns when there is no phone column', async () => {
     const r = await runCli(['assign', join(FIXTURES, 'no-phone-column.csv'), '-o', join(tempDir(), 'x.csv')], { env: simEnv(sim.url) });
