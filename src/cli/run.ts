@@ -4,6 +4,9 @@ import { parseArgv } from './args.js';
 import { assignCommand } from './commands/assign.js';
 import { demoCommand } from './commands/demo.js';
 import { nextCommand } from './commands/next.js';
+import { nrmApplyCommand } from './commands/nrm-apply.js';
+import { nrmExportCommand } from './commands/nrm-export.js';
+import { nrmPlanCommand } from './commands/nrm-plan.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Io } from './io.js';
 import { publishFailure } from './publish.js';
@@ -27,6 +30,12 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         return await assignCommand(command, positionals, values, io);
       case 'next':
         return await nextCommand(positionals, values, io);
+      case 'nrm export':
+        return await nrmExportCommand(positionals, values, io);
+      case 'nrm apply':
+        return await nrmApplyCommand(positionals, values, io);
+      case 'nrm plan':
+        return await nrmPlanCommand(positionals, values, io);
       case 'simulate':
         return await simulateCommand(positionals, values, io);
       case 'demo':
