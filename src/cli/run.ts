@@ -3,6 +3,7 @@ import { AppError, EXIT, exitCodeFor } from '../errors.js';
 import { parseArgv } from './args.js';
 import { assignCommand } from './commands/assign.js';
 import { demoCommand } from './commands/demo.js';
+import { mergeCommand } from './commands/merge.js';
 import { nextCommand } from './commands/next.js';
 import { nrmApplyCommand } from './commands/nrm-apply.js';
 import { nrmExportCommand } from './commands/nrm-export.js';
@@ -40,6 +41,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         return await simulateCommand(positionals, values, io);
       case 'demo':
         return await demoCommand(positionals, values, io);
+      case 'merge':
+        return await mergeCommand(positionals, values, io);
       default:
         throw new AppError('E_USAGE', `command "${command}" is not available yet`);
     }
