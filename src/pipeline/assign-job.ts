@@ -2,7 +2,7 @@
 import type { ApiClient } from '../api/client.js';
 import type { CircuitBreaker } from '../api/breaker.js';
 import { classifyFailure } from '../api/classify.js';
-import { callWithRetry, type RetryBudget, type RetryPolicy } from '../api/retry.js';
+import { callWithRetry, computeBackoffMs, type RetryBudget, type RetryPolicy } from '../api/retry.js';
 import type { BatchLead, BatchResponse } from '../api/schemas.js';
 import type { Shard } from '../config/schema.js';
 import { AppError, isAppError } from '../errors.js';
@@ -32,6 +32,7 @@ export interface AssignJobOptions {
 /** Creates the assign job over one API client. */
 export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
   let groupSize = o.batchSize; // shrinks after a 413 to the size that worked
+  let lastAnswerAt = Number.NEGATIVE_INFINITY; // when any request of the run last got a 2xx answer
   const selected = new Set(o.statuses);
 
   const prepare = (fields: readonly string[], index: number): Prepared<BatchLead> => {
@@ -43,18 +44,53 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
     return prepared.warning ? { kind: 'send', payload, warning: prepared.warning } : { kind: 'send', payload };
   };
 
+  /** One request's attempts (callWithRetry), then more rounds while the whole API is down (see waitsOutOutage). */
+  const callBatch = async (items: readonly JobItem<BatchLead>[], ctx: SendContext): Promise<BatchResponse> => {
+    const stopping = ctx.stopping ?? ctx.signal;
+    const body = { real_time: o.realTime, leads: items.map((i) => i.payload) };
+    for (let round = 1; ; round++) {
+      const startedAt = Date.now();
+      try {
+        return await callWithRetry(
+          async () => {
+            // The request itself is aborted only when the grace period is over (ctx.signal); `stopping`
+            // only prevents new attempts, so an answer already on its way is still received and journaled.
+            const reply = await recordAttempt(ctx, () => o.client.assignBatch(body, ctx.signal));
+            lastAnswerAt = Date.now();
+            return reply.body;
+          },
+          { policy: o.policy, budget: o.budget, breaker: o.breaker, signal: stopping, stats: ctx.counters.requests, onRetry: (info) => ctx.logger.debug({ rows: items.length, attempt: info.attempt, reason: info.failure.reason, delayMs: Math.round(info.delayMs) }, 'retrying batch') },
+        );
+      } catch (err) {
+        if (isAppError(err) || stopping.aborted || !waitsOutOutage(err, startedAt)) throw err;
+        const failure = classifyFailure(err);
+        ctx.logger.warn({ rows: items.length, round, reason: failure.reason }, 'no request has succeeded since this batch was first sent: waiting for the API (the circuit breaker stops the run if it stays down)');
+        await pause(computeBackoffMs(o.policy.maxAttempts, o.policy, Math.random), stopping);
+        ctx.counters.requests.retries += 1;
+        if (failure.kind === 'ambiguous') ctx.counters.requests.ambiguousRetries += 1;
+      }
+    }
+  };
+
+  /**
+   * A batch that ran out of attempts while no request of the run got an answer is a victim of an
+   * outage, not a bad batch: marking its rows failed would only fill the file with failures the
+   * breaker is about to explain. It tries again (a budget token per round) until the API answers,
+   * the breaker opens (exit 4, resumable) or the budget is spent.
+   */
+  const waitsOutOutage = (err: unknown, startedAt: number): boolean => {
+    const failure = classifyFailure(err);
+    const retryable = failure.kind === 'retry' || (failure.kind === 'ambiguous' && o.policy.retryAmbiguous);
+    return retryable && lastAnswerAt < startedAt && o.budget.take();
+  };
+
   const sendItems = async (items: readonly JobItem<BatchLead>[], out: Map<number, RowOutcome>, ctx: SendContext, round: number): Promise<void> => {
     let body: BatchResponse;
     try {
-      body = await callWithRetry(
-        async (_attempt, signal) => {
-          const reply = await recordAttempt(ctx, () => o.client.assignBatch({ real_time: o.realTime, leads: items.map((i) => i.payload) }, signal));
-          return reply.body;
-        },
-        { policy: o.policy, budget: o.budget, breaker: o.breaker, signal: ctx.signal, stats: ctx.counters.requests, onRetry: (info) => ctx.logger.debug({ rows: items.length, attempt: info.attempt, reason: info.failure.reason, delayMs: Math.round(info.delayMs) }, 'retrying batch') },
-      );
+      body = await callBatch(items, ctx);
     } catch (err) {
-      if (isAppError(err)) throw err; // E_UNAVAILABLE from the breaker: stop the run
+      // E_UNAVAILABLE (breaker) or a stop: the rows stay unanswered, for --resume.
+      if (isAppError(err) || (ctx.stopping ?? ctx.signal).aborted) throw err;
       const failure = classifyFailure(err);
       if (failure.kind === 'auth') throw new AppError('E_AUTH', `the API refused the key (${failure.reason}): check OUTBOUNDIQ_API_KEY / OUTBOUNDIQ_API_KEY_FILE`);
       if ((failure.kind === 'too-large' || failure.kind === 'bad-request') && items.length > 1) {
@@ -66,7 +102,9 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
         return;
       }
       const refused = failure.kind === 'too-large' || failure.kind === 'bad-request';
-      const error = describeAttemptFailure(err, failure, o.policy.retryAmbiguous);
+      const retryable = failure.kind === 'retry' || (failure.kind === 'ambiguous' && o.policy.retryAmbiguous);
+      const budgetNote = retryable && o.budget.exhausted ? ": the run's retry budget (--retry-budget) is spent" : '';
+      const error = describeAttemptFailure(err, failure, o.policy.retryAmbiguous) + budgetNote;
       for (const item of items) out.set(item.index, { status: refused ? 'rejected' : 'failed', value: '', error });
       return;
     }
@@ -127,4 +165,20 @@ export function toE164(ani: string): string {
 
 function currentStatus(fields: readonly string[], result: ResultColumns): string {
   return result.status < result.inputWidth ? (fields[result.status] ?? '').trim() : '';
+}
+
+/** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

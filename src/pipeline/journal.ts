@@ -4,10 +4,9 @@
  * partial output file holds. `--resume` reads it back so no answered row is sent twice.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { AppError } from '../errors.js';
 import type { CounterSnapshot } from './counters.js';
 import type { RowOutcome } from './types.js';
@@ -71,8 +70,16 @@ export function hashOptions(options: unknown): string {
   return createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
 }
 
-/** An open journal: appends are synchronous single writes (whole lines survive kill -9); fsync at checkpoints. */
+/**
+ * An open journal: appends are synchronous single writes (whole lines survive kill -9), made durable
+ * by a background fsync after each group of answers (one at a time, so they coalesce) and a
+ * synchronous one at each checkpoint.
+ */
 export class Journal {
+  private position = 0; // where the next line goes
+  private syncing = false;
+  private dirty = false;
+
   private constructor(
     readonly path: string,
     private fd: number,
@@ -81,28 +88,61 @@ export class Journal {
   /** Starts a new journal (replacing any old one) with its header. */
   static create(path: string, header: Omit<JournalHeader, 'v'>): Journal {
     const fd = openSync(path, 'w');
-    writeSync(fd, `${JSON.stringify({ v: VERSION, ...header })}\n`);
+    const journal = new Journal(path, fd);
+    journal.append(`${JSON.stringify({ v: VERSION, ...header })}\n`);
     fsyncSync(fd);
-    return new Journal(path, fd);
+    return journal;
   }
 
-  /** Reads a journal for `--resume`, checks it belongs to this input and these options, reopens it for appending. */
+  /**
+   * Reads a journal for `--resume`, checks it belongs to this input and these options, and reopens it
+   * for appending after its last whole line (a line torn by a crash is cut off, so later lines stay readable).
+   */
   static async resume(path: string, expected: Omit<JournalHeader, 'v'>): Promise<{ journal: Journal; state: ResumeState }> {
-    const state = await readJournal(path, expected);
-    return { journal: new Journal(path, openSync(path, 'a')), state };
+    const { state, wholeBytes } = await readJournal(path, expected);
+    const fd = openSync(path, 'r+');
+    ftruncateSync(fd, wholeBytes);
+    const journal = new Journal(path, fd);
+    journal.position = wholeBytes;
+    return { journal, state };
   }
 
   /** Appends the answers of one group. */
   recordAnswers(entries: Iterable<[number, RowOutcome]>): void {
     const a: [number, string, string, string][] = [];
     for (const [i, o] of entries) a.push([i, o.status, o.value, o.error]);
-    if (a.length > 0) writeSync(this.fd, `${JSON.stringify({ a })}\n`);
+    if (a.length === 0) return;
+    this.append(`${JSON.stringify({ a })}\n`);
+    this.syncSoon();
   }
 
   /** Appends a checkpoint and makes the journal durable. */
   checkpoint(cp: Checkpoint): void {
-    writeSync(this.fd, `${JSON.stringify({ c: cp })}\n`);
+    this.append(`${JSON.stringify({ c: cp })}\n`);
     fsyncSync(this.fd);
+  }
+
+  /** Writes a whole line at the end (explicit positions: the file may have been cut back on resume). */
+  private append(line: string): void {
+    const bytes = Buffer.from(line, 'utf8');
+    let done = 0;
+    while (done < bytes.length) done += writeSync(this.fd, bytes, done, bytes.length - done, this.position + done);
+    this.position += bytes.length;
+  }
+
+  /** Starts a background fsync, or asks the running one to be followed by another. */
+  private syncSoon(): void {
+    if (this.syncing) {
+      this.dirty = true;
+      return;
+    }
+    this.syncing = true;
+    this.dirty = false;
+    fsync(this.fd, () => {
+      // An error here is not lost durability we could fix: the next checkpoint's fsyncSync reports it.
+      this.syncing = false;
+      if (this.dirty && this.fd >= 0) this.syncSoon();
+    });
   }
 
   /** Closes the journal, keeping it for a later `--resume`. */
@@ -120,43 +160,54 @@ export class Journal {
   }
 }
 
-async function readJournal(path: string, expected: Omit<JournalHeader, 'v'>): Promise<ResumeState> {
+/** Reads the journal's whole lines (a torn last line is ignored); `wholeBytes` is where they end. */
+async function readJournal(path: string, expected: Omit<JournalHeader, 'v'>): Promise<{ state: ResumeState; wholeBytes: number }> {
   let handle;
   try {
     handle = await open(path, 'r');
   } catch {
     throw new AppError('E_RESUME', `nothing to resume: no journal at ${path} (run without --resume to start afresh)`, { path });
   }
-  const lines = createInterface({ input: handle.createReadStream(), crlfDelay: Infinity });
   let header: JournalHeader | undefined;
   let checkpoint: Checkpoint | undefined;
   const answers = new Map<number, RowOutcome>();
+  let wholeBytes = 0;
+  const take = (line: string): boolean => {
+    let entry: { a?: [number, string, string, string][]; c?: Checkpoint } & Partial<JournalHeader>;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      return false; // cannot happen for a line we wrote whole; stop trusting the file here
+    }
+    if (!header) {
+      header = entry as JournalHeader;
+      checkHeader(path, header, expected);
+    } else if (entry.c) {
+      checkpoint = entry.c;
+      for (const i of answers.keys()) if (i < checkpoint.next) answers.delete(i);
+    } else if (entry.a) {
+      for (const [i, status, value, error] of entry.a) {
+        if (!checkpoint || i >= checkpoint.next) answers.set(i, { status, value, error });
+      }
+    }
+    return true;
+  };
   try {
-    for await (const line of lines) {
-      if (line === '') continue;
-      let entry: { a?: [number, string, string, string][]; c?: Checkpoint } & Partial<JournalHeader>;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        break; // a torn last line: everything before it is good
+    let carry = Buffer.alloc(0);
+    read: for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) {
+      let buf = carry.length > 0 ? Buffer.concat([carry, chunk as Buffer]) : (chunk as Buffer);
+      for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10)) {
+        if (nl > 0 && !take(buf.toString('utf8', 0, nl))) break read;
+        wholeBytes += nl + 1;
+        buf = buf.subarray(nl + 1);
       }
-      if (!header) {
-        header = entry as JournalHeader;
-        checkHeader(path, header, expected);
-      } else if (entry.c) {
-        checkpoint = entry.c;
-        for (const i of answers.keys()) if (i < checkpoint.next) answers.delete(i);
-      } else if (entry.a) {
-        for (const [i, status, value, error] of entry.a) {
-          if (!checkpoint || i >= checkpoint.next) answers.set(i, { status, value, error });
-        }
-      }
+      carry = Buffer.from(buf);
     }
   } finally {
     await handle.close();
   }
   if (!header) throw new AppError('E_RESUME', `cannot resume: the journal ${path} is empty`, { path });
-  return { checkpoint: checkpoint ?? { next: 0, bytes: 0, counters: emptyCounters() }, answers };
+  return { state: { checkpoint: checkpoint ?? { next: 0, bytes: 0, counters: emptyCounters() }, answers }, wholeBytes };
 }
 
 function checkHeader(path: string, header: JournalHeader, expected: Omit<JournalHeader, 'v'>): void {

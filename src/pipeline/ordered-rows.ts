@@ -3,8 +3,8 @@
  * Pure and synchronous; the job loop bounds its size by pausing the reader.
  */
 
-/** A finished output row, or null for a row that produces no output (another shard's). */
-export type FinishedRow = { fields: string[]; status: string; error: string } | null;
+/** A finished output row (with the warning to count when it is written), or null for a row that produces no output (another shard's). */
+export type FinishedRow = { fields: string[]; status: string; error: string; warning?: string } | null;
 
 /** Holds finished rows until every row before them has finished. */
 export class OrderedRows {

@@ -3,6 +3,7 @@
  * (fresh or resumed), run the streaming job, commit or keep the partial output, and build the summary.
  * Shared by assign, rerun and nrm apply.
  */
+import { existsSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { openCsvSource, openCsvWriter, type CsvRecord, type CsvSource } from '../csv/index.js';
@@ -61,7 +62,11 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
       };
       const journalPath = journalPathFor(config.output);
       if (config.resume) ({ journal, state: resume } = await Journal.resume(journalPath, header));
-      else journal = Journal.create(journalPath, header);
+      else {
+        // Starting afresh re-sends rows an interrupted run already had answered: say so, once.
+        if (existsSync(journalPath)) deps.logger.warn({ journal: journalPath }, 'an interrupted run of this output was not resumed (no --resume): starting afresh');
+        journal = Journal.create(journalPath, header);
+      }
     }
     const counters = new RunCounters(config.dryRun ? DRY_RUN_STATUSES : spec.statuses, resume?.checkpoint.counters);
     const out = config.dryRun

@@ -62,23 +62,31 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const ordered = new OrderedRows(startIndex);
   const inflight = new Set<Promise<void>>();
   const held = new Map<number, readonly string[]>(); // fields of rows in flight, to build their output row
+  const warnings = new Map<number, string>(); // warnings of rows in flight, counted when the row is written
+  const soft = new AbortController(); // the run is stopping: no new request or retry starts
   const hard = new AbortController(); // aborts in-flight requests: auth failure, or grace period over
   let stop: AppError | undefined;
   let group: JobItem<P>[] = [];
   let rowsRead = startIndex;
+  let writtenNext = startIndex; // every row before it is in the sink (what a checkpoint may claim)
   let lastCheckpoint = now();
   const checkpointEveryMs = opts.checkpointEveryMs ?? 1_000;
 
-  const ctx: SendContext = { signal: hard.signal, counters, logger };
+  const ctx: SendContext = { signal: hard.signal, stopping: soft.signal, counters, logger };
+  const stopWith = (err: AppError, abortInFlight: boolean) => {
+    stop ??= err;
+    soft.abort(stop);
+    if (abortInFlight) hard.abort(stop);
+  };
   const onStopSignal = () => {
-    stop ??= new AppError('E_INTERRUPTED', 'interrupted', { signal: String(signal.reason ?? 'signal') });
+    stopWith(new AppError('E_INTERRUPTED', 'interrupted', { signal: String(signal.reason ?? 'signal') }), false);
     setTimeout(() => hard.abort(new Error('grace period over')), opts.graceMs).unref();
   };
   if (signal.aborted) onStopSignal();
   else signal.addEventListener('abort', onStopSignal, { once: true });
 
-  const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome) => {
-    ordered.finish(index, { fields: buildOutputRow(fields, columns, index, outcome), status: outcome.status, error: outcome.error });
+  const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome, warning: string | undefined) => {
+    ordered.finish(index, { fields: buildOutputRow(fields, columns, index, outcome), status: outcome.status, error: outcome.error, warning });
     // Rows are named by number and the user's id column, never by their contents (errors may quote values).
     if (outcome.error && logger.isLevelEnabled('debug')) {
       logger.debug({ row: index + 1, id: columns.rowId === undefined ? undefined : fields[columns.rowId], status: outcome.status }, 'row not done');
@@ -86,10 +94,11 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   };
 
   const dispatch = async () => {
+    if (group.length === 0) return;
+    while (inflight.size >= Math.max(1, opts.limit.current())) await Promise.race(inflight);
+    if (stop) return; // stopping while waiting for a slot: these rows stay unsent (a resume reads them again)
     const items = group;
     group = [];
-    if (items.length === 0) return;
-    while (inflight.size >= Math.max(1, opts.limit.current())) await Promise.race(inflight);
     const p = job
       .sendGroup(items, ctx)
       .then((outcomes) => {
@@ -99,35 +108,47 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           const fields = held.get(index)!;
           held.delete(index);
           if (!outcome) throw new Error(`job returned no outcome for row ${index}`);
-          finishRow(index, fields, outcome);
+          let warning: string | undefined;
+          if (warnings.size > 0) {
+            warning = warnings.get(index);
+            warnings.delete(index);
+          }
+          finishRow(index, fields, outcome, warning);
         }
       })
       .catch((err: unknown) => {
-        if (stop && (hard.signal.aborted || isAppError(stop, 'E_INTERRUPTED'))) return; // abandoned on purpose
-        stop ??= isAppError(err) ? err : new AppError('E_INTERNAL', `unexpected failure: ${(err as Error)?.message ?? err}`, {}, { cause: err });
-        if (isAppError(err, 'E_AUTH')) hard.abort(err); // the key is refused: stop at once
+        if (stop) return; // abandoned on purpose: the run is stopping and these rows stay unanswered, for --resume
+        // The key is refused: abort what is in flight at once. The breaker or a bug: let answers on their way arrive.
+        stopWith(toAppError(err), isAppError(err, 'E_AUTH'));
       })
       .finally(() => inflight.delete(p));
     inflight.add(p);
   };
 
   const write = async () => {
+    // Taken together, synchronously: groups finishing while the sink is busy move `nextIndex` on, and a
+    // checkpoint claiming rows that were not written would lose them on --resume.
+    const next = ordered.nextIndex();
     const rows = ordered.take();
-    if (rows.length === 0) return;
-    const out: string[][] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      counters.countRow(r.status, r.error);
-      out[i] = r.fields;
+    if (rows.length > 0) {
+      const out: string[][] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        counters.countRow(r.status, r.error);
+        if (r.warning) counters.countWarning(r.warning);
+        out[i] = r.fields;
+      }
+      await opts.sink.writeRows(out);
     }
-    await opts.sink.writeRows(out);
+    writtenNext = next;
     if (opts.journal && now() - lastCheckpoint >= checkpointEveryMs) await checkpoint();
   };
 
   const checkpoint = async () => {
     lastCheckpoint = now();
+    const next = writtenNext;
     await opts.sink.sync();
-    opts.journal?.checkpoint({ next: ordered.nextIndex(), bytes: opts.sink.bytesWritten(), counters: counters.snapshot() });
+    opts.journal?.checkpoint({ next, bytes: opts.sink.bytesWritten(), counters: counters.snapshot() });
   };
 
   const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * (opts.limit.current() + 2) * 2);
@@ -144,20 +165,19 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           ordered.finish(index, null);
           break;
         case 'keep':
-          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: keptStatus(record.fields, columns), error: '' });
+          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: keptStatus(record.fields, columns), error: '', warning: undefined });
           break;
         case 'done':
-          if (prepared.warning) counters.countWarning(prepared.warning);
-          finishRow(index, record.fields, prepared.outcome);
+          finishRow(index, record.fields, prepared.outcome, prepared.warning);
           break;
         case 'send': {
           const known = answers?.get(index);
           if (known) {
             answers!.delete(index);
-            finishRow(index, record.fields, known);
+            finishRow(index, record.fields, known, prepared.warning);
             break;
           }
-          if (prepared.warning) counters.countWarning(prepared.warning);
+          if (prepared.warning) warnings.set(index, prepared.warning);
           held.set(index, record.fields);
           group.push({ index, payload: prepared.payload });
           if (group.length >= job.groupSize()) await dispatch();
@@ -180,9 +200,10 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     }
     await write();
   } catch (err) {
-    // The reader or the writer failed (malformed CSV, disk full): stop, keep what is written.
-    stop = isAppError(err) ? err : new AppError('E_INTERNAL', `unexpected failure: ${(err as Error)?.message ?? err}`, {}, { cause: err });
-    hard.abort(stop);
+    // The reader or the writer failed (malformed CSV, disk full): stop sending, let the answers on their
+    // way arrive (journaled, they are not sent again on --resume), keep what is written.
+    stop = undefined;
+    stopWith(toAppError(err), false);
     await Promise.allSettled(inflight);
     await write().catch(() => undefined);
   } finally {
@@ -190,7 +211,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   }
   opts.onProgress?.({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: 0 });
   if (opts.journal) await checkpoint().catch((err) => logger.error({ err: (err as Error).message }, 'could not write the last checkpoint'));
-  if (stop) logger.debug({ code: stop.code, nextRow: ordered.nextIndex() }, 'job stopped early');
+  if (stop) logger.debug({ code: stop.code, nextRow: writtenNext }, 'job stopped early');
   return stop;
 }
 
@@ -207,6 +228,10 @@ export function buildOutputRow(fields: readonly string[], columns: ResultColumns
   }
   if (columns.position !== undefined) row[columns.position] = String(index);
   return row;
+}
+
+function toAppError(err: unknown): AppError {
+  return isAppError(err) ? err : new AppError('E_INTERNAL', `unexpected failure: ${(err as Error)?.message ?? err}`, {}, { cause: err });
 }
 
 function keptStatus(fields: readonly string[], columns: ResultColumns): string {

@@ -25,6 +25,8 @@ export interface JobItem<P> {
 /** Everything a group sender may use; `signal` aborts in-flight requests (grace period over). */
 export interface SendContext {
   signal: AbortSignal;
+  /** Aborted as soon as the run stops (signal, auth, breaker): start no new attempt, let answers on their way arrive (default: `signal`). */
+  stopping?: AbortSignal;
   counters: RunCounters;
   logger: Logger;
 }
