@@ -9,6 +9,7 @@ import { nrmApplyCommand } from './commands/nrm-apply.js';
 import { nrmExportCommand } from './commands/nrm-export.js';
 import { nrmPlanCommand } from './commands/nrm-plan.js';
 import { simulateCommand } from './commands/simulate.js';
+import { watchCommand } from './commands/watch.js';
 import type { Io } from './io.js';
 import { publishFailure } from './publish.js';
 
@@ -43,6 +44,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         return await demoCommand(positionals, values, io);
       case 'merge':
         return await mergeCommand(positionals, values, io);
+      case 'watch':
+        return await watchCommand(positionals, values, io);
       default:
         throw new AppError('E_USAGE', `command "${command}" is not available yet`);
     }
