@@ -57,6 +57,7 @@ export async function runNrmExport(config: Readonly<NrmExportConfig>, deps: NrmE
   const warnings: string[] = [];
   const pages = { total: 0, fetched: 0, pageSize: config.pageSize };
   let expected = 0;
+  let announcedPages = 0; // as page 1 said: 0 when nothing matches (one empty page is still fetched)
   let writer: AniWriter | undefined;
   let stop: AppError | undefined;
 
@@ -67,8 +68,8 @@ export async function runNrmExport(config: Readonly<NrmExportConfig>, deps: NrmE
     deps.logger.warn(message);
   };
   const consume = async (page: number, body: AniListResponse): Promise<void> => {
-    if (body.total_anis !== expected || body.total_pages !== pages.total) {
-      warn(`the inventory changed during the export: page ${page} reports ${body.total_anis} ANIs in ${body.total_pages} pages, page 1 reported ${expected} in ${pages.total}; some ANIs may be missing or repeated — run the export again`);
+    if (body.total_anis !== expected || body.total_pages !== announcedPages) {
+      warn(`the inventory changed during the export: page ${page} reports ${body.total_anis} ANIs in ${body.total_pages} pages, page 1 reported ${expected} in ${announcedPages}; some ANIs may be missing or repeated — run the export again`);
     }
     await writer!.writeAnis(body.data);
     tally.add(body.data);
@@ -79,7 +80,8 @@ export async function runNrmExport(config: Readonly<NrmExportConfig>, deps: NrmE
   try {
     const first = await fetcher.fetch(1);
     expected = first.total_anis;
-    pages.total = Math.max(1, first.total_pages);
+    announcedPages = first.total_pages;
+    pages.total = Math.max(1, announcedPages);
     writer = await openAniWriter({ path: config.output, format: config.format, ...(deps.stdout ? { stdout: deps.stdout } : {}) });
     await consume(1, first);
     await fetcher.fetchInOrder(2, pages.total, consume);

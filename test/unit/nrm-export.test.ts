@@ -112,6 +112,12 @@ describe('nrm export against the simulator', () => {
     expect(summary.number).toBe('212');
   });
 
+  it('writes just the header when no number has the prefix, without warnings', async () => {
+    const summary = await exportWith('none.csv', { number: '999' });
+    expect(readCsv(join(dir, 'none.csv'))).toEqual([[...ANI_FIELDS]]);
+    expect(summary).toMatchObject({ exitCode: 0, anis: { total: 0, expected: 0 }, pages: { total: 1, fetched: 1 }, warnings: [] });
+  });
+
   it('writes JSON Lines with every documented field in order', async () => {
     await exportWith('all.jsonl', { format: 'jsonl', pageSize: 200 });
     const lines = readFileSync(join(dir, 'all.jsonl'), 'utf8').trimEnd().split('\n');
