@@ -93,8 +93,19 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
       if (isAppError(err) || (ctx.stopping ?? ctx.signal).aborted) throw err;
       const failure = classifyFailure(err);
       if (failure.kind === 'auth') throw new AppError('E_AUTH', `the API refused the key (${failure.reason}): check OUTBOUNDIQ_API_KEY / OUTBOUNDIQ_API_KEY_FILE`);
-      if ((failure.kind === 'too-large' || failure.kind === 'bad-request') && items.length > 1) {
-        if (failure.kind === 'too-large') groupSize = Math.max(1, Math.min(groupSize, Math.floor(items.length / 2)));
+      if (failure.kind === 'too-large' && items.length > 1) {
+        // Halve the size, then send the rows in pieces of whatever size is known to work by then.
+        groupSize = Math.max(1, Math.min(groupSize, Math.floor(items.length / 2)));
+        ctx.logger.info({ rows: items.length, reason: failure.reason, groupSize }, 'splitting batch');
+        for (let start = 0; start < items.length; ) {
+          const piece = items.slice(start, start + groupSize);
+          start += piece.length;
+          await sendItems(piece, out, ctx, round);
+        }
+        return;
+      }
+      if (failure.kind === 'bad-request' && items.length > 1) {
+        // Halves, recursively, until the rows the API refuses are alone (rejected) and the rest went through.
         ctx.logger.info({ rows: items.length, reason: failure.reason }, 'splitting batch');
         const half = Math.ceil(items.length / 2);
         await sendItems(items.slice(0, half), out, ctx, round);

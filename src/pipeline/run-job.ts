@@ -93,12 +93,23 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     }
   };
 
-  const dispatch = async () => {
-    if (group.length === 0) return;
-    while (inflight.size >= Math.max(1, opts.limit.current())) await Promise.race(inflight);
-    if (stop) return; // stopping while waiting for a slot: these rows stay unsent (a resume reads them again)
-    const items = group;
-    group = [];
+  /**
+   * Sends the gathered rows in groups of the job's current size (it may have shrunk after a 413 while
+   * they waited for a slot); a smaller remainder waits for more rows unless `flush`.
+   */
+  const dispatch = async (flush: boolean) => {
+    while (group.length > 0 && (flush || group.length >= job.groupSize())) {
+      while (inflight.size >= Math.max(1, opts.limit.current())) await Promise.race(inflight);
+      if (stop) return; // stopping while waiting for a slot: these rows stay unsent (a resume reads them again)
+      const size = job.groupSize();
+      if (!flush && group.length < size) return; // the size grew while waiting: wait for more rows
+      const items = group.length <= size ? group : group.splice(0, size);
+      if (items === group) group = [];
+      send(items);
+    }
+  };
+
+  const send = (items: JobItem<P>[]) => {
     const p = job
       .sendGroup(items, ctx)
       .then((outcomes) => {
@@ -180,20 +191,20 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           if (prepared.warning) warnings.set(index, prepared.warning);
           held.set(index, record.fields);
           group.push({ index, payload: prepared.payload });
-          if (group.length >= job.groupSize()) await dispatch();
+          if (group.length >= job.groupSize()) await dispatch(false);
           break;
         }
       }
       if (ordered.readyCount() >= 256) await write();
       while (ordered.buffered() >= bufferRows && !stop) {
-        await dispatch(); // the partial group may be what the oldest rows wait for
+        await dispatch(true); // the partial group may be what the oldest rows wait for
         if (inflight.size === 0) break;
         await Promise.race(inflight);
         await write();
       }
       if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: inflight.size });
     }
-    if (!stop) await dispatch();
+    if (!stop) await dispatch(true);
     while (inflight.size > 0) {
       await Promise.race(inflight);
       await write();
