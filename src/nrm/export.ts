@@ -111,7 +111,10 @@ export async function runNrmExport(config: Readonly<NrmExportConfig>, deps: NrmE
     startedAt: new Date(started).toISOString(),
     finishedAt: new Date(finished).toISOString(),
   };
-  if (stop) summary.stoppedBecause = `${stop.message}; nothing was written — run the export again`;
+  if (stop) {
+    const kept = config.output === '-' ? 'what reached stdout is incomplete' : 'nothing was written';
+    summary.stoppedBecause = `${stop.message}; ${kept} — run the export again`;
+  }
   await writeReport(reportPathFor(config), summary);
   return summary;
 }
