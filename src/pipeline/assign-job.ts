@@ -48,11 +48,12 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
   const callBatch = async (items: readonly JobItem<BatchLead>[], ctx: SendContext): Promise<BatchResponse> => {
     const stopping = ctx.stopping ?? ctx.signal;
     const body = { real_time: o.realTime, leads: items.map((i) => i.payload) };
+    let lastAttemptAt = 0;
     for (let round = 1; ; round++) {
-      const startedAt = Date.now();
       try {
         return await callWithRetry(
           async () => {
+            lastAttemptAt = Date.now();
             // The request itself is aborted only when the grace period is over (ctx.signal); `stopping`
             // only prevents new attempts, so an answer already on its way is still received and journaled.
             const reply = await recordAttempt(ctx, () => o.client.assignBatch(body, ctx.signal));
@@ -62,9 +63,9 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
           { policy: o.policy, budget: o.budget, breaker: o.breaker, signal: stopping, stats: ctx.counters.requests, onRetry: (info) => ctx.logger.debug({ rows: items.length, attempt: info.attempt, reason: info.failure.reason, delayMs: Math.round(info.delayMs) }, 'retrying batch') },
         );
       } catch (err) {
-        if (isAppError(err) || stopping.aborted || !waitsOutOutage(err, startedAt)) throw err;
+        if (isAppError(err) || stopping.aborted || !waitsOutOutage(err, lastAttemptAt)) throw err;
         const failure = classifyFailure(err);
-        ctx.logger.warn({ rows: items.length, round, reason: failure.reason }, 'no request has succeeded since this batch was first sent: waiting for the API (the circuit breaker stops the run if it stays down)');
+        ctx.logger.warn({ rows: items.length, round, reason: failure.reason }, 'no request has succeeded since this batch was last sent: waiting for the API (the circuit breaker stops the run if it stays down)');
         await pause(computeBackoffMs(o.policy.maxAttempts, o.policy, Math.random), stopping);
         ctx.counters.requests.retries += 1;
         if (failure.kind === 'ambiguous') ctx.counters.requests.ambiguousRetries += 1;
@@ -73,15 +74,16 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
   };
 
   /**
-   * A batch that ran out of attempts while no request of the run got an answer is a victim of an
-   * outage, not a bad batch: marking its rows failed would only fill the file with failures the
-   * breaker is about to explain. It tries again (a budget token per round) until the API answers,
-   * the breaker opens (exit 4, resumable) or the budget is spent.
+   * A batch that ran out of attempts while no request of the run has been answered since its last
+   * attempt went out is a victim of an outage, not a bad batch: marking its rows failed would only fill
+   * the file with failures the breaker is about to explain. It tries again (a budget token per round)
+   * until the API answers, the breaker opens (exit 4, resumable) or the budget is spent. While other
+   * requests are answered, the per-batch bound (--max-attempts) applies as usual.
    */
-  const waitsOutOutage = (err: unknown, startedAt: number): boolean => {
+  const waitsOutOutage = (err: unknown, lastAttemptAt: number): boolean => {
     const failure = classifyFailure(err);
     const retryable = failure.kind === 'retry' || (failure.kind === 'ambiguous' && o.policy.retryAmbiguous);
-    return retryable && lastAnswerAt < startedAt && o.budget.take();
+    return retryable && lastAnswerAt < lastAttemptAt && o.budget.take();
   };
 
   const sendItems = async (items: readonly JobItem<BatchLead>[], out: Map<number, RowOutcome>, ctx: SendContext, round: number): Promise<void> => {
