@@ -118,9 +118,35 @@ describe('Dockerfile', () => {
     expect(copies(runtime)).toContain('--from=build /app/dist ./dist');
     expect(copies(runtime).some((c) => /package\.json/.test(c))).toBe(true); // "type": "module" at run time
     for (const c of copies(runtime)) {
-      expect(c).not.toMatch(/(^|\s)(\.|src|\.\/src|test)(\s|$)/);
+      expect(c).not.toMatch(/(^|\s)(\.|src|\.\/src|test|fixtures\/?)(\s|$)/); // no folder of sources or fixtures wholesale
     }
     expect(runtime.instructions).toContainEqual({ keyword: 'WORKDIR', args: '/app' });
+  });
+
+  it('copies the demo fixture to where the compiled demo command looks for it', () => {
+    const demo = readFileSync(`${root}src/cli/commands/demo.ts`, 'utf8');
+    const relative = /new URL\('([^']+leads-demo\.csv)', import\.meta\.url\)/.exec(demo)?.[1];
+    expect(relative).toBeDefined();
+    const wanted = new URL(relative!, 'file:///app/dist/cli/commands/demo.js').pathname;
+    let workdir = '/';
+    const destinations: string[] = [];
+    for (const i of runtime.instructions) {
+      if (i.keyword === 'WORKDIR') workdir = new URL(`${i.args}/`, `file://${workdir}/`).pathname.replace(/\/$/, '');
+      if (i.keyword === 'COPY' && !i.args.startsWith('--from=')) {
+        const [from, to] = i.args.split(' ');
+        if (from === 'fixtures/leads-demo.csv') destinations.push(new URL(to!, `file://${workdir}/`).pathname);
+      }
+    }
+    expect(destinations).toEqual([wanted]);
+    expect(wanted).toBe('/app/fixtures/leads-demo.csv');
+  });
+
+  it('works in /data, the writable volume, created for the node user before USER', () => {
+    const keywords = runtime.instructions.map((i) => i.keyword);
+    const workdirs = runtime.instructions.filter((i) => i.keyword === 'WORKDIR').map((i) => i.args);
+    expect(workdirs.at(-1)).toBe('/data');
+    expect(runs(runtime).some((r) => /mkdir -p \/data\b/.test(r) && /chown -R node:node \/data\b/.test(r))).toBe(true);
+    expect(keywords.lastIndexOf('RUN')).toBeLessThan(keywords.lastIndexOf('USER'));
   });
 
   it('runs as a non-root user set before the exec-form ENTRYPOINT on the package bin', () => {
@@ -133,7 +159,8 @@ describe('Dockerfile', () => {
     expect(lastUser).toBeGreaterThanOrEqual(0);
     expect(lastUser).toBeLessThan(entry);
     const args = runtime.instructions[entry]?.args ?? '';
-    expect(JSON.parse(args)).toEqual(['node', pkg.bin['oiq-batch']]);
+    // Absolute: the working directory is /data, the app is in /app.
+    expect(JSON.parse(args)).toEqual(['node', `/app/${pkg.bin['oiq-batch']}`]);
     expect(pkg.bin['oiq-batch']).toBe('dist/cli/main.js');
   });
 
@@ -161,6 +188,8 @@ describe('.dockerignore', () => {
       '.env.production',
       'api-key',
       'fixtures/leads.csv',
+      'fixtures/windows-1252.csv',
+      'fixtures/leads.csv.gz',
       'test/unit/deploy-dockerfile.test.ts',
       'leads.csv.gz',
       '.leads.enriched.csv.journal',
@@ -172,7 +201,7 @@ describe('.dockerignore', () => {
   });
 
   it('keeps everything the Dockerfile copies from the context', () => {
-    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli/main.ts', 'src/report/metrics.ts']) {
+    for (const path of ['package.json', 'package-lock.json', 'tsconfig.json', 'src/cli/main.ts', 'src/report/metrics.ts', 'fixtures/leads-demo.csv']) {
       expect(isInContext(path, dockerignore), path).toBe(true);
     }
     const sources = stages

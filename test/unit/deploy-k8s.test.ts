@@ -187,7 +187,9 @@ describe('deploy/k8s', () => {
       expect(shards.spec.backoffLimitPerIndex).toBeGreaterThanOrEqual(1);
       expect(container.command).toEqual(['/bin/sh', '-c']);
       expect(script).toContain(`--shard "$i/${n}"`);
-      expect(script).toMatch(/\bexec node dist\/cli\/main\.js assign /);
+      expect(script).toMatch(/\bexec node \/app\/dist\/cli\/main\.js assign /); // the image's entry point (its working directory is /data)
+      const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
+      expect(script).toContain(`exec ${(JSON.parse(entrypoint!) as string[]).join(' ')} assign `);
     });
 
     it('fails fast on 2 and 3, fails only its own index on 1, ignores disruptions, and is hardened', () => {
@@ -200,7 +202,7 @@ describe('deploy/k8s', () => {
     it('runs `assign --shard K/N` with K from JOB_COMPLETION_INDEX, writing the shard file', () => {
       const r = runShard({ JOB_COMPLETION_INDEX: '1' });
       expect(r.status).toBe(0);
-      expect(r.argv).toEqual(['dist/cli/main.js', 'assign', `${work}/data/in/leads.csv`, '--shard', `1/${n}`, '-o', `${work}/data/out/leads.shard-1.csv`]);
+      expect(r.argv).toEqual(['/app/dist/cli/main.js', 'assign', `${work}/data/in/leads.csv`, '--shard', `1/${n}`, '-o', `${work}/data/out/leads.shard-1.csv`]);
     });
 
     it('adds --resume exactly when the shard has a resume journal (a retried pod), where the pipeline puts it', () => {
@@ -230,8 +232,9 @@ describe('deploy/k8s', () => {
       expect(claimsOf(merge)).toEqual(claimsOf(shards));
     });
 
-    it('fails fast on 2, needs no key, and is hardened', () => {
+    it('fails fast on 2, fails without a retry on 1 (merged with failed rows), needs no key, and is hardened', () => {
       checkJobSpec(merge, { needsKey: false });
+      expect(exitCodesFor(merge, 'FailJob').sort()).toEqual([1, 2, 3]);
     });
   });
 
