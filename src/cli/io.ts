@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createLogger } from '../report/logger.js';
 import { createProgress, type ProgressReporter } from '../report/progress.js';
+import type { FileJobDeps } from '../pipeline/run-file-job.js';
 import type { FlagValues } from './args.js';
 
 export interface Io {
@@ -31,4 +32,9 @@ export function loggerFor(io: Io, values: FlagValues): Logger {
 export function progressFor(io: Io, logger: Logger, mode: 'auto' | 'bar' | 'json' | 'off', intervalMs: number): ProgressReporter {
   const resolved = mode === 'auto' ? (io.stderrIsTTY ? 'bar' : 'json') : mode;
   return createProgress({ mode: resolved, stream: io.stderr, logger, intervalMs });
+}
+
+/** Feeds a file job's progress ticks to a reporter (percent by input bytes). */
+export function reportFileJobProgress(progress: ProgressReporter): NonNullable<FileJobDeps['onProgress']> {
+  return (t) => progress.update({ rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, inFlight: t.inFlight, done: t.bytesRead, total: t.totalBytes, rows: t.counters.rows });
 }

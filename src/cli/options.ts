@@ -111,6 +111,7 @@ export const COMMAND_OPTIONS: Record<string, OptionTable> = {
     ...retry,
     ...job,
     action: { type: 'string', arg: 'ACTION', help: 'pause|activate|remediate for rows (or plain ANI lists) without an action column' },
+    statuses: { type: 'string', arg: 'LIST', help: 'comma-separated statuses to re-send from an applied file (e.g. failed); other rows are kept' },
     'activate-date': { type: 'string', arg: 'DATE', help: 'date for activate rows without one (YYYYMMDDHHmmss or ISO-8601)' },
   },
   'nrm plan': {

@@ -21,6 +21,8 @@ export const NRM_APPLY_STATUSES = ['done', 'rejected', 'invalid', 'failed'] as c
 export interface NrmActionPayload {
   action: NrmAction;
   request: NrmActionRequest;
+  /** A rerun of a `failed` row: an earlier run's attempt may already have acted. */
+  mayHaveActed: boolean;
 }
 
 /** Everything the job needs; `columns.date` may point past the input (a virtual column for --activate-date). */
@@ -57,7 +59,8 @@ export function createNrmApplyJob(o: NrmApplyJobOptions): Job<NrmActionPayload> 
     }
     const prepared = prepareAction(withDefaultDate(fields, o), o.columns, o.defaultAction, now());
     if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
-    return { kind: 'send', payload: { action: prepared.action, request: prepared.request } };
+    const mayHaveActed = currentStatus(fields, o.result) === 'failed';
+    return { kind: 'send', payload: { action: prepared.action, request: prepared.request, mayHaveActed } };
   };
 
   /** Reads the ANI's status back and settles a refusal that an earlier, ambiguous attempt may explain. */
@@ -86,7 +89,8 @@ export function createNrmApplyJob(o: NrmApplyJobOptions): Job<NrmActionPayload> 
 
   const sendOne = async (payload: NrmActionPayload, ctx: SendContext): Promise<RowOutcome> => {
     const { action, request } = payload;
-    let retriedAmbiguously = false;
+    // A refusal like "only active ANIs can be paused" is read back when this run's or an earlier run's attempt may have acted.
+    let retriedAmbiguously = payload.mayHaveActed;
     let outcome: NrmOutcome;
     try {
       const reply = await callWithRetry((_attempt, signal) => recordAttempt(ctx, () => o.client.nrmAction(action, request, signal)), {

@@ -24,7 +24,12 @@ export function formatHumanSummary(s: RunSummary): string {
     for (const [message, n] of warnings.slice(0, TOP_ERRORS)) lines.push(`  ${String(n).padStart(6)}  ${message}`);
   }
   if (s.stoppedBecause) lines.push(`stopped: ${s.stoppedBecause}`);
-  else if ((s.rows.failed ?? 0) > 0) lines.push(`${s.rows.failed} rows failed: run oiq-batch rerun ${s.output} to send them again`);
+  else if ((s.rows.failed ?? 0) > 0) lines.push(`${s.rows.failed} rows failed: run ${rerunCommandFor(s)} to send them again`);
   lines.push(`exit ${s.exitCode}`);
   return lines.join('\n');
+}
+
+/** The command that re-sends a finished run's failed rows, completing its output in place. */
+export function rerunCommandFor(s: Pick<RunSummary, 'command' | 'output'>): string {
+  return s.command === 'nrm apply' ? `oiq-batch nrm apply ${s.output} --statuses failed -o ${s.output}` : `oiq-batch rerun ${s.output} -o ${s.output}`;
 }

@@ -7,8 +7,9 @@ export interface ProgressState {
   rowsRead: number;
   rowsWritten: number;
   inFlight: number;
-  bytesRead: number;
-  totalBytes: number | undefined;
+  /** Progress through the whole, in its own unit (input bytes for files, ANIs for an export). */
+  done: number;
+  total: number | undefined;
   rows: Record<string, number>;
 }
 
@@ -58,13 +59,13 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
   let running = false;
   return {
     update(state) {
-      const total = state.totalBytes ?? 0;
+      const total = state.total ?? 0;
       const payload = { rows: state.rowsWritten, rps: rate(state.rowsWritten) };
       if (!running) {
         bar.start(total || 100, 0, payload);
         running = true;
       }
-      bar.update(total ? Math.min(state.bytesRead, total) : 0, payload);
+      bar.update(total ? Math.min(state.done, total) : 0, payload);
     },
     stop() {
       if (running) bar.stop();
@@ -74,6 +75,6 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
 }
 
 function percentOf(state: ProgressState): number | undefined {
-  if (!state.totalBytes) return undefined;
-  return Math.min(100, Math.round((state.bytesRead / state.totalBytes) * 1000) / 10);
+  if (!state.total) return undefined;
+  return Math.min(100, Math.round((state.done / state.total) * 1000) / 10);
 }

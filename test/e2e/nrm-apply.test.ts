@@ -161,7 +161,17 @@ describe('nrm apply', () => {
       const failed = rows.filter((row) => row[4] === 'failed');
       expect(failed.length).toBeGreaterThan(0);
       expect(failed.every((row) => row[3]!.includes('the server may have acted'))).toBe(true);
-      expect(r.stderr).toContain(`run oiq-batch nrm apply --statuses failed ${join(dir, 'pauses.applied.csv')}`);
+      const applied = join(dir, 'pauses.applied.csv');
+      expect(r.stderr).toContain(`run oiq-batch nrm apply ${applied} --statuses failed -o ${applied}`);
+
+      // The suggested recovery: the failed rows are sent again, and a refusal caused by the earlier attempt having acted is read back.
+      flaky.setFaults({});
+      const again = await runCli(['nrm', 'apply', applied, '--statuses', 'failed', '-o', applied], { env: simEnv(flaky.url) });
+      expect(again.code).toBe(0);
+      const after = parseCsv(readFileSync(applied, 'utf8')).slice(1);
+      expect(after.length).toBe(rows.length);
+      expect(after.every((row) => row[4] === 'done')).toBe(true);
+      for (const ani of anis) expect(statusOf(flaky, ani.phone)).toBe(NRM_STATUS.coolingOff);
     } finally {
       await flaky.close();
     }

@@ -4,7 +4,7 @@ import { runAssign } from '../../pipeline/assign.js';
 import { formatHumanSummary } from '../../report/human.js';
 import type { FlagValues } from '../args.js';
 import { buildAssignConfig } from '../build-config.js';
-import { loggerFor, progressFor, readTextFile, type Io } from '../io.js';
+import { loggerFor, progressFor, readTextFile, type Io, reportFileJobProgress } from '../io.js';
 import { concurrencyLimitFor } from '../limits.js';
 import { publishOutcome } from '../publish.js';
 
@@ -23,7 +23,7 @@ export async function assignCommand(command: 'assign' | 'rerun', positionals: st
       limit,
       stdin: io.stdin,
       stdout: io.stdout,
-      onProgress: (t) => progress.update({ rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, inFlight: t.inFlight, bytesRead: t.bytesRead, totalBytes: t.totalBytes, rows: t.counters.rows }),
+      onProgress: reportFileJobProgress(progress),
     });
     progress.stop();
     io.stderr.write(`${formatHumanSummary(summary)}\n`);

@@ -6,10 +6,9 @@ import { parseNrmAction } from '../../nrm/action-row.js';
 import { normaliseActionDate } from '../../nrm/api-date.js';
 import { runNrmApply } from '../../nrm/apply.js';
 import { formatHumanSummary } from '../../report/human.js';
-import type { RunSummary } from '../../report/summary.js';
 import type { FlagValues } from '../args.js';
 import { onePositional, readApiSettings, readJobSettings, readRetrySettings, str } from '../build-config.js';
-import { loggerFor, progressFor, readTextFile, type Io } from '../io.js';
+import { loggerFor, progressFor, readTextFile, type Io, reportFileJobProgress } from '../io.js';
 import { concurrencyLimitFor } from '../limits.js';
 import { publishOutcome } from '../publish.js';
 
@@ -60,10 +59,10 @@ export async function nrmApplyCommand(positionals: string[], values: FlagValues,
       limit,
       stdin: io.stdin,
       stdout: io.stdout,
-      onProgress: (t) => progress.update({ rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, inFlight: t.inFlight, bytesRead: t.bytesRead, totalBytes: t.totalBytes, rows: t.counters.rows }),
+      onProgress: reportFileJobProgress(progress),
     });
     progress.stop();
-    io.stderr.write(`${formatApplySummary(summary)}\n`);
+    io.stderr.write(`${formatHumanSummary(summary)}\n`);
     await publishOutcome(config, summary, logger);
     return summary.exitCode;
   } finally {
@@ -72,7 +71,3 @@ export async function nrmApplyCommand(positionals: string[], values: FlagValues,
   }
 }
 
-/** The shared human summary, with the way to re-send failed rows that fits `nrm apply`. */
-function formatApplySummary(summary: RunSummary): string {
-  return formatHumanSummary(summary).replace(`run oiq-batch rerun ${summary.output}`, `run oiq-batch nrm apply --statuses failed ${summary.output}`);
-}

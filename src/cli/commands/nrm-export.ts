@@ -47,7 +47,7 @@ export async function nrmExportCommand(positionals: string[], values: FlagValues
       signal: io.signal,
       stdout: io.stdout,
       // ANIs stand in for bytes: the bar's percentage is ANIs written of those announced.
-      onProgress: (p) => progress.update({ rowsRead: p.anisWritten, rowsWritten: p.anisWritten, inFlight: p.inFlight, bytesRead: p.anisWritten, totalBytes: p.anisExpected, rows: {} }),
+      onProgress: (p) => progress.update({ rowsRead: p.anisWritten, rowsWritten: p.anisWritten, inFlight: p.inFlight, done: p.anisWritten, total: p.anisExpected, rows: {} }),
     });
     progress.stop();
     io.stderr.write(`${formatExportSummary(summary)}\n`);

@@ -7,7 +7,7 @@ import { runAssign } from '../../pipeline/assign.js';
 import { formatHumanSummary } from '../../report/human.js';
 import type { FlagValues } from '../args.js';
 import { buildAssignConfig, defaultOutputFor, int, onePositional, str } from '../build-config.js';
-import { loggerFor, progressFor, readTextFile, type Io } from '../io.js';
+import { loggerFor, progressFor, readTextFile, type Io, reportFileJobProgress } from '../io.js';
 import { concurrencyLimitFor } from '../limits.js';
 import { publishOutcome } from '../publish.js';
 
@@ -45,7 +45,7 @@ export async function watchCommand(positionals: string[], values: FlagValues, io
               logger: logger.child({ file: basename(input) }),
               signal: io.signal,
               limit,
-              onProgress: (t) => progress.update({ rowsRead: t.rowsRead, rowsWritten: t.rowsWritten, inFlight: t.inFlight, bytesRead: t.bytesRead, totalBytes: t.totalBytes, rows: t.counters.rows }),
+              onProgress: reportFileJobProgress(progress),
             });
             progress.stop();
             io.stderr.write(`${basename(input)}:\n${formatHumanSummary(summary)}\n`);
