@@ -86,7 +86,9 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
     return retryable && lastAnswerAt < lastAttemptAt && o.budget.take();
   };
 
-  const sendItems = async (items: readonly JobItem<BatchLead>[], out: Map<number, RowOutcome>, ctx: SendContext, round: number): Promise<void> => {
+  const sendItems = async (items: readonly JobItem<BatchLead>[], g: GroupAnswers, ctx: SendContext, round: number): Promise<void> => {
+    recordSoFar(g, ctx);
+    const out = g.out;
     let body: BatchResponse;
     try {
       body = await callBatch(items, ctx);
@@ -102,7 +104,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
         for (let start = 0; start < items.length; ) {
           const piece = items.slice(start, start + groupSize);
           start += piece.length;
-          await sendItems(piece, out, ctx, round);
+          await sendItems(piece, g, ctx, round);
         }
         return;
       }
@@ -110,8 +112,8 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
         // Halves, recursively, until the rows the API refuses are alone (rejected) and the rest went through.
         ctx.logger.info({ rows: items.length, reason: failure.reason }, 'splitting batch');
         const half = Math.ceil(items.length / 2);
-        await sendItems(items.slice(0, half), out, ctx, round);
-        await sendItems(items.slice(half), out, ctx, round);
+        await sendItems(items.slice(0, half), g, ctx, round);
+        await sendItems(items.slice(half), g, ctx, round);
         return;
       }
       const refused = failure.kind === 'too-large' || failure.kind === 'bad-request';
@@ -125,8 +127,8 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
       // The whole batch refused with HTTP 2xx: isolate the bad rows the same way as a 400.
       if (items.length > 1) {
         const half = Math.ceil(items.length / 2);
-        await sendItems(items.slice(0, half), out, ctx, round);
-        await sendItems(items.slice(half), out, ctx, round);
+        await sendItems(items.slice(0, half), g, ctx, round);
+        await sendItems(items.slice(half), g, ctx, round);
       } else {
         out.set(items[0]!.index, { status: 'rejected', value: '', error: body.message || 'the API refused the row' });
       }
@@ -136,7 +138,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
     if (missing.length === 0) return;
     if (round + 1 < o.policy.maxAttempts) {
       ctx.logger.debug({ rows: missing.length }, 're-sending rows missing from the answer');
-      await sendItems(missing, out, ctx, round + 1);
+      await sendItems(missing, g, ctx, round + 1);
     } else {
       for (const item of missing) out.set(item.index, { status: 'failed', value: '', error: `missing from the API's answer after ${round + 1} attempts` });
     }
@@ -146,11 +148,25 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
     prepare,
     groupSize: () => groupSize,
     async sendGroup(items, ctx) {
-      const out = new Map<number, RowOutcome>();
-      await sendItems(items, out, ctx, 0);
-      return out;
+      const g: GroupAnswers = { out: new Map<number, RowOutcome>(), recorded: 0 };
+      await sendItems(items, g, ctx, 0);
+      return g.out;
     },
   };
+}
+
+/** A group's outcomes so far (in the order they came) and how many of them are already journaled. */
+interface GroupAnswers {
+  out: Map<number, RowOutcome>;
+  recorded: number;
+}
+
+/** Journals the answers a group got so far before it sends another request: a stop may abandon the rest of the group. */
+function recordSoFar(g: GroupAnswers, ctx: SendContext): void {
+  if (!ctx.record || g.out.size === g.recorded) return;
+  const fresh = new Map([...g.out].slice(g.recorded));
+  g.recorded = g.out.size;
+  ctx.record(fresh);
 }
 
 /** Matches answer rows to sent rows by row_id (never by position); returns the rows the answer left out. */

@@ -73,6 +73,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const checkpointEveryMs = opts.checkpointEveryMs ?? 1_000;
 
   const ctx: SendContext = { signal: hard.signal, stopping: soft.signal, counters, logger };
+  if (opts.journal) ctx.record = (answers) => opts.journal!.recordAnswers(answers);
   const stopWith = (err: AppError, abortInFlight: boolean) => {
     stop ??= err;
     soft.abort(stop);

@@ -27,6 +27,8 @@ export interface SendContext {
   signal: AbortSignal;
   /** Aborted as soon as the run stops (signal, auth, breaker): start no new attempt, let answers on their way arrive (default: `signal`). */
   stopping?: AbortSignal;
+  /** Journals answers a group has received before it is done (it may take more requests, which a stop abandons). */
+  record?: (answers: ReadonlyMap<number, RowOutcome>) => void;
   counters: RunCounters;
   logger: Logger;
 }
