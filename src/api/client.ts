@@ -222,7 +222,8 @@ function parseBody<S extends z.ZodType>(res: RawResponse, spec: CallSpec<S>, c: 
     json = JSON.parse(text);
   } catch {
     const type = firstHeader(res.headers['content-type']) ?? 'no content type';
-    throw fail(`that is not JSON (${c.scrub(type)}, starting ${JSON.stringify(c.scrub(text.slice(0, 60)))})`);
+    // Scrubbed before it is cut: a cut through the key would leave its first characters in the message.
+    throw fail(`that is not JSON (${c.scrub(type)}, starting ${JSON.stringify(c.scrub(text).slice(0, 60))})`);
   }
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) throw fail(`that does not match the documented shape (${c.scrub(formatIssues(parsed.error))})`);
