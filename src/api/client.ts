@@ -215,7 +215,7 @@ function parseBody<S extends z.ZodType>(res: RawResponse, spec: CallSpec<S>, c: 
   const fail = (what: string): ApiError =>
     new ApiError('E_API_BODY', { endpoint: c.endpoint, method: c.method, sent: true, status: res.status, summary: `a ${res.status} answer ${what}; expected ${spec.expected}` });
   if (res.truncated) throw fail(`larger than ${MAX_BODY_BYTES} bytes`);
-  const text = res.body.toString('utf8').replace(/^\uFEFF/, '');
+  const text = bodyText(res.body);
   if (text.trim() === '') throw fail('with an empty body');
   let json: unknown;
   try {
@@ -230,10 +230,16 @@ function parseBody<S extends z.ZodType>(res: RawResponse, spec: CallSpec<S>, c: 
   return parsed.data;
 }
 
+/** A body as text without a UTF-8 BOM, skipped as bytes: a regex replace copied every answer. */
+function bodyText(body: Buffer): string {
+  const bom = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+  return body.toString('utf8', bom ? 3 : 0);
+}
+
 /** The server's explanation from a JSON error body: `message`, else a string `error`. */
 function extractMessage(body: Buffer): string | undefined {
   try {
-    const json: unknown = JSON.parse(body.toString('utf8').replace(/^\uFEFF/, ''));
+    const json: unknown = JSON.parse(bodyText(body));
     if (typeof json !== 'object' || json === null) return undefined;
     const { message, error } = json as Record<string, unknown>;
     if (typeof message === 'string' && message.trim() !== '') return message;

@@ -11,6 +11,7 @@ import { decodeToUtf8 } from './decode.js';
 import type { CsvFormat } from './format.js';
 import { detectEncoding, detectRecordDelimiter, hasNulByte, isGzipMagic, isTsvName, sniffDelimiter } from './format.js';
 import { toReadError } from './read-errors.js';
+import { pullRecords } from './pull-records.js';
 import type { CsvRecord } from './record-parser.js';
 import { RecordParser } from './record-parser.js';
 
@@ -174,24 +175,14 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
     parser = recordParser;
     streams.push(recordParser);
     pipeline(decodeToUtf8(replay(sample, plain), format.encoding, bomLength, file), recordParser, () => undefined);
-    const iterator = recordParser[Symbol.asyncIterator]() as AsyncIterator<CsvRecord>;
-    const first = await iterator.next();
+    const records = pullRecords(recordParser, toError, close);
+    const first = await records.next();
     if (first.done === true) throw emptyFileError(file);
-
-    async function* readRecords(): AsyncGenerator<CsvRecord> {
-      try {
-        for (let next = await iterator.next(); next.done !== true; next = await iterator.next()) yield next.value;
-      } catch (err) {
-        throw toError(err);
-      } finally {
-        await close();
-      }
-    }
     return {
       file,
       header: first.value.fields,
       format: { ...format, gzip },
-      records: readRecords(),
+      records,
       bytesRead: () => bytesRead,
       totalBytes,
       close,

@@ -1,13 +1,12 @@
 /**
  * Writes CSV rows in the input's own dialect (delimiter, line ending, BOM) to a temporary file that
- * is renamed into place on commit, or to stdout. Rows are stringified by csv-stringify (quoting only
- * when needed), batched into ~64 KiB chunks, and written one chunk at a time under back-pressure.
+ * is renamed into place on commit, or to stdout. Rows are formatted as csv-stringify would (row-text.ts:
+ * quoting only when needed), batched into ~64 KiB chunks, and written one chunk at a time under back-pressure.
  */
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { Options as StringifyOptions } from 'csv-stringify/sync';
-import { stringify } from 'csv-stringify/sync';
 import type { CsvFormat } from './format.js';
+import { createRowFormatter, type RowFormatter } from './row-text.js';
 import type { Sink } from './sink.js';
 import { createNewFileSink, createStreamSink, reopenFileSink, toWriteError } from './sink.js';
 
@@ -60,26 +59,19 @@ async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
-/** The csv-stringify options of a format: same delimiter and line ending, quote only when needed. */
-function toStringifyOptions(format: CsvWriterOptions['format'], excelSafe: boolean): StringifyOptions {
-  return {
-    delimiter: format.delimiter,
-    record_delimiter: format.recordDelimiter,
-    quote: '"',
-    // Quote any field holding CR or LF, whatever the record delimiter: the reader splits records on
-    // all three line endings (csv-stringify turns this off when record_delimiter is given).
-    quote_record_delimiter: true,
-    // csv-stringify's formula escaping prefixes `'` to cells starting with = + - @ tab CR (and their
-    // full-width forms). Phones written "+1 310 555 0102" start with '+' and get the prefix too: that
-    // is the documented trade-off of --excel-safe (the spreadsheet shows the text, the dialer sees `'`).
-    escape_formulas: excelSafe,
-  };
+/** The formatter of a format: same delimiter and line ending, quote only when needed. */
+function toRowFormatter(format: CsvWriterOptions['format'], excelSafe: boolean): RowFormatter {
+  // Any field holding CR or LF is quoted, whatever the record delimiter: the reader splits records on
+  // all three line endings. Formula escaping prefixes `'` to cells starting with = + - @ tab CR (and
+  // their full-width forms). Phones written "+1 310 555 0102" start with '+' and get the prefix too: that
+  // is the documented trade-off of --excel-safe (the spreadsheet shows the text, the dialer sees `'`).
+  return createRowFormatter({ delimiter: format.delimiter, excelSafe });
 }
 
 /** Opens a CSV writer; writes the BOM and header unless resuming. Throws E_USAGE/E_RESUME on I/O trouble. */
 export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWriter> {
   const { path, header, format, excelSafe = false, resumeAtBytes } = options;
-  const stringifyOptions = toStringifyOptions(format, excelSafe);
+  const formatRow = toRowFormatter(format, excelSafe);
   const toStdout = path === '-';
   const tempPath = toStdout ? undefined : tempPathFor(path);
   let sink: Sink;
@@ -87,20 +79,23 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
   else if (resumeAtBytes === undefined) sink = await createNewFileSink(tempPath);
   else sink = await reopenFileSink(tempPath, resumeAtBytes);
 
+  const { recordDelimiter } = format;
+  // Lines wait here and are joined once per chunk: one copy of the text, not one per call.
   let pending: string[] = [];
   let pendingChars = 0;
   let written = resumeAtBytes ?? 0;
   // Flushes are chained so chunks reach the sink in order even if callers do not await each write.
   let flushed: Promise<void> = Promise.resolve();
 
-  const accept = (text: string): void => {
-    pending.push(text);
-    pendingChars += text.length;
-    written += Buffer.byteLength(text, 'utf8');
+  const accept = (line: string): void => {
+    pending.push(line);
+    pendingChars += line.length + recordDelimiter.length;
+    written += Buffer.byteLength(line, 'utf8') + recordDelimiter.length;
   };
   const flush = (): Promise<void> => {
     if (pending.length > 0) {
-      const bytes = Buffer.from(pending.join(''), 'utf8');
+      pending.push(''); // the last line's record delimiter
+      const bytes = Buffer.from(pending.join(recordDelimiter), 'utf8');
       pending = [];
       pendingChars = 0;
       flushed = flushed.then(() => sink.write(bytes));
@@ -116,11 +111,11 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
     }
   };
 
-  if (resumeAtBytes === undefined) accept((format.bom ? '\uFEFF' : '') + stringify([header], stringifyOptions));
+  if (resumeAtBytes === undefined) accept((format.bom ? '\uFEFF' : '') + formatRow(header));
   return {
     async writeRows(rows) {
       if (rows.length === 0) return;
-      accept(stringify(rows as string[][], stringifyOptions));
+      for (const row of rows) accept(formatRow(row));
       if (pendingChars >= CHUNK_CHARS) await flush();
     },
     bytesWritten: () => written,
