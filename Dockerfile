@@ -9,11 +9,11 @@
 #   docker run --rm oiq-batch:0.1.0 demo        # simulator + the bundled fixture, no key needed
 #
 # The working directory is /data, so relative paths on the command line are under the mounted volume.
-# Both stages use the same Node LTS image, pinned to an exact release so a rebuild does not silently
+# Both stages use the same Node LTS image (Node 26: Active LTS since 2026-10-28), pinned to an exact release so a rebuild does not silently
 # change the runtime (bump it deliberately; add an @sha256 digest if your registry policy asks for one).
 
 # ---- build: dev dependencies, TypeScript → dist/ ------------------------------------------------------
-FROM node:24.21.0-bookworm-slim AS build
+FROM node:26.10.0-trixie-slim AS build
 WORKDIR /app
 # The lockfile alone decides the dependency layer, so editing src/ reuses the cached install.
 COPY package.json package-lock.json ./
@@ -24,7 +24,7 @@ COPY src ./src
 RUN npm run build
 
 # ---- runtime: production dependencies and dist/ only --------------------------------------------------
-FROM node:24.21.0-bookworm-slim AS runtime
+FROM node:26.10.0-trixie-slim AS runtime
 ARG VERSION=dev
 ARG REVISION=unknown
 LABEL org.opencontainers.image.title="oiq-batch" \
@@ -32,7 +32,7 @@ LABEL org.opencontainers.image.title="oiq-batch" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}" \
-      org.opencontainers.image.base.name="docker.io/library/node:24.21.0-bookworm-slim"
+      org.opencontainers.image.base.name="docker.io/library/node:26.10.0-trixie-slim"
 # TMPDIR: the only scratch space the tool uses besides its output directories. With a read-only root
 # filesystem, mount a tmpfs/emptyDir here (`--tmpfs /tmp`, or the manifests' emptyDir).
 ENV NODE_ENV=production \
