@@ -1,16 +1,22 @@
 /** Shared by the jobs: counting each HTTP attempt and wording a request's final failure for the `error` column. */
+import { performance } from 'node:perf_hooks';
 import { ApiError } from '../api/errors.js';
 import type { FailureClass } from '../api/classify.js';
 import type { SendContext } from './types.js';
 
-/** Runs one attempt, counting it by HTTP status (or failure code) with its latency. */
+/** Runs one attempt, counting it by HTTP status (or failure code) with its latency, and telling `ctx.observe`. */
 export async function recordAttempt<T extends { status: number; latencyMs: number }>(ctx: SendContext, attempt: () => Promise<T>): Promise<T> {
+  const started = performance.now();
   try {
     const reply = await attempt();
-    ctx.counters.countRequest(String(reply.status), reply.latencyMs);
+    const status = String(reply.status);
+    ctx.counters.countRequest(status, reply.latencyMs);
+    ctx.observe?.(status, reply.latencyMs);
     return reply;
   } catch (err) {
-    ctx.counters.countRequest(err instanceof ApiError ? (err.status !== undefined ? String(err.status) : err.code) : 'error');
+    const status = err instanceof ApiError ? (err.status !== undefined ? String(err.status) : err.code) : 'error';
+    ctx.counters.countRequest(status);
+    ctx.observe?.(status, performance.now() - started);
     throw err;
   }
 }

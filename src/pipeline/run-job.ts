@@ -3,6 +3,7 @@
  * checkpoints. Memory is bounded: the reader waits when the window or the reorder buffer is full, and
  * the writer's back-pressure reaches the reader.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { CsvRecord } from '../csv/index.js';
 import { AppError, isAppError } from '../errors.js';
@@ -21,6 +22,8 @@ export interface RowSink {
 /** How many groups may be in flight; `auto` concurrency changes it as the run goes. */
 export interface ConcurrencyLimit {
   current(): number;
+  /** Told each attempt's status and latency, when the limit learns from them (`auto`). */
+  observe?(status: string, latencyMs: number): void;
 }
 
 /** What the progress reporter is told. */
@@ -65,6 +68,8 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const warnings = new Map<number, string>(); // warnings of rows in flight, counted when the row is written
   const soft = new AbortController(); // the run is stopping: no new request or retry starts
   const hard = new AbortController(); // aborts in-flight requests: auth failure, or grace period over
+  // Every request and retry wait in flight listens to these: as many as the concurrency allows, not a leak.
+  setMaxListeners(0, soft.signal, hard.signal);
   let stop: AppError | undefined;
   let group: JobItem<P>[] = [];
   let rowsRead = startIndex;
@@ -74,6 +79,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
 
   const ctx: SendContext = { signal: hard.signal, stopping: soft.signal, counters, logger };
   if (opts.journal) ctx.record = (answers) => opts.journal!.recordAnswers(answers);
+  if (opts.limit.observe) ctx.observe = (status, latencyMs) => opts.limit.observe!(status, latencyMs);
   const stopWith = (err: AppError, abortInFlight: boolean) => {
     stop ??= err;
     soft.abort(stop);

@@ -29,6 +29,8 @@ export interface SendContext {
   stopping?: AbortSignal;
   /** Journals answers a group has received before it is done (it may take more requests, which a stop abandons). */
   record?: (answers: ReadonlyMap<number, RowOutcome>) => void;
+  /** Told each attempt's status (as counted) and latency: `--concurrency auto` learns from them. */
+  observe?: (status: string, latencyMs: number) => void;
   counters: RunCounters;
   logger: Logger;
 }
