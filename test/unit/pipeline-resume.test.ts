@@ -96,6 +96,32 @@ describe('the API stays unavailable', () => {
   });
 });
 
+describe('the API vanishes (connections refused)', () => {
+  it('exit 4, no row failed; --resume against the API back on the same address completes the file', async () => {
+    const csv = goodLeads(2000);
+    const { input, output } = files(csv);
+    const first = await startSimulator({ seed: 6, faults: { latencyMs: 3 } });
+    const port = first.port;
+    const cancel = when(first, 600, () => void first.close());
+    const o: RunOverrides = { batchSize: 20, concurrency: 4, retry: { unavailableAfterMs: 300 } };
+    const stopped = await runInProcess(first.url, input, output, o);
+    cancel();
+    expect(stopped.exitCode).toBe(4);
+    expect(stopped.stoppedBecause).toMatch(/connection refused \(ECONNREFUSED\)/);
+    expect(stopped.rows.failed).toBe(0);
+    const processedBefore = first.stats().leadsProcessed;
+
+    sim = await startSimulator({ seed: 6, port });
+    const resumed = await runInProcess(sim.url, input, output, { ...o, resume: true });
+    expect(resumed.exitCode).toBe(0);
+    const rows = checkEnriched(csv, readText(output));
+    expectSummaryMatches(resumed, rows);
+    expect(rows.every((r) => r.status === 'assigned')).toBe(true);
+    // Re-sent: at most the requests cut off in flight when the server went away.
+    expect(processedBefore + sim.stats().leadsProcessed - 2000).toBeLessThanOrEqual(4 * 20);
+  });
+});
+
 describe('signals', () => {
   it('SIGTERM with a grace period: in-flight answers are kept (exit 143), and the resume sends no lead twice', async () => {
     const csv = goodLeads(1500);
