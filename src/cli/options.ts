@@ -41,7 +41,7 @@ const job: OptionTable = {
   delimiter: { type: 'string', arg: 'CHAR', help: 'input delimiter (default: by extension, else sniffed)' },
   progress: { type: 'string', arg: 'MODE', help: 'auto|bar|json|off (default auto: a bar on a TTY, JSON lines otherwise)' },
   'progress-interval-ms': { type: 'string', arg: 'MS', help: 'JSON progress line interval (default 5000)' },
-  'grace-ms': { type: 'string', arg: 'MS', help: 'after SIGINT/SIGTERM, how long in-flight requests may finish (default 20000)' },
+  'grace-ms': { type: 'string', arg: 'MS', help: 'after SIGINT/SIGTERM, how long in-flight requests may finish (default 8000); whatever is unanswered then is left for --resume' },
   shard: { type: 'string', arg: 'K/N', help: 'send only rows whose position mod N is K (K defaults to JOB_COMPLETION_INDEX)', noEnv: true },
   'metrics-file': { type: 'string', arg: 'FILE', help: 'write Prometheus text metrics (node_exporter textfile collector)' },
   pushgateway: { type: 'string', arg: 'URL', help: 'push metrics to a Prometheus Pushgateway' },

@@ -55,7 +55,7 @@ export const JobConfig = z.object({
   progress: z.enum(['auto', 'bar', 'json', 'off']).default('auto'),
   progressIntervalMs: z.number().int().min(100).default(5_000),
   /** After SIGINT/SIGTERM, how long in-flight requests may take before they are abandoned (resumable). */
-  graceMs: z.number().int().min(0).default(20_000),
+  graceMs: z.number().int().min(0).default(8_000),
   /** Statuses to (re)send; rows with other statuses are kept as they are. Empty = every row (assign). */
   statuses: z.array(z.string().min(1)).default([]),
   shard: Shard.optional(),

@@ -6,6 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { journalPathFor } from '../../src/pipeline/journal.js';
+import { JobConfig } from '../../src/config/schema.js';
+
+const DEFAULT_GRACE_MS = JobConfig.shape.graceMs.parse(undefined);
 
 // Manifests are untyped YAML: walk them as loosely typed objects and let the assertions do the checking.
 type Doc = any;
@@ -59,8 +62,8 @@ function checkJobSpec(job: Doc, { needsKey }: { needsKey: boolean }): void {
   expect(ignore[0].onExitCodes).toBeUndefined();
 
   expect(pod.restartPolicy).toBe('Never');
-  // The CLI drains for 20 s after SIGTERM, then flushes: the kubelet must wait longer than that.
-  expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(25);
+  // The CLI drains for --grace-ms after SIGTERM, then flushes: the kubelet must wait longer than that.
+  expect(pod.terminationGracePeriodSeconds * 1000).toBeGreaterThanOrEqual(DEFAULT_GRACE_MS + 5_000);
   expect(pod.automountServiceAccountToken).toBe(false);
   expect(pod.securityContext.runAsNonRoot).toBe(true);
   expect(pod.securityContext.runAsUser).toBe(1000); // the image's `node` user, numeric for the kubelet's check
