@@ -1,7 +1,7 @@
 /**
  * Writes CSV rows in the input's own dialect (delimiter, line ending, BOM) to a temporary file that
  * is renamed into place on commit, or to stdout. Rows are formatted as csv-stringify would (row-text.ts:
- * quoting only when needed), batched into ~64 KiB chunks, and written one chunk at a time under back-pressure.
+ * quoting only when needed), encoded into ~64 KiB chunks, and written one chunk at a time under back-pressure.
  */
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -38,8 +38,8 @@ export interface CsvWriterOptions {
   resumeAtBytes?: number;
 }
 
-/** Chunk size the writer batches rows into before touching the file system. */
-const CHUNK_CHARS = 64 * 1024;
+/** Bytes the writer batches rows into before touching the file system. */
+const CHUNK_BYTES = 64 * 1024;
 
 /** The temporary file of an output: stable, so --resume finds it again (`dir/.name.partial`). */
 export function tempPathFor(path: string): string {
@@ -79,28 +79,35 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
   else if (resumeAtBytes === undefined) sink = await createNewFileSink(tempPath);
   else sink = await reopenFileSink(tempPath, resumeAtBytes);
 
-  const { recordDelimiter } = format;
-  // Lines wait here and are joined once per chunk: one copy of the text, not one per call.
-  let pending: string[] = [];
-  let pendingChars = 0;
+  const recordDelimiter = Buffer.from(format.recordDelimiter, 'utf8');
+  // Lines are encoded straight into the chunk being filled: no joined copy of the text, no second pass
+  // to count its bytes. A chunk handed to the sink is never reused (the write may still be running).
+  let chunk = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+  let used = 0;
+  let mustWait = false; // a chunk was handed over in the middle of writeRows: it must wait for it
   let written = resumeAtBytes ?? 0;
   // Flushes are chained so chunks reach the sink in order even if callers do not await each write.
   let flushed: Promise<void> = Promise.resolve();
 
-  const accept = (line: string): void => {
-    pending.push(line);
-    pendingChars += line.length + recordDelimiter.length;
-    written += Buffer.byteLength(line, 'utf8') + recordDelimiter.length;
-  };
   const flush = (): Promise<void> => {
-    if (pending.length > 0) {
-      pending.push(''); // the last line's record delimiter
-      const bytes = Buffer.from(pending.join(recordDelimiter), 'utf8');
-      pending = [];
-      pendingChars = 0;
+    if (used > 0) {
+      const bytes = chunk.subarray(0, used);
+      chunk = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+      used = 0;
       flushed = flushed.then(() => sink.write(bytes));
     }
     return flushed;
+  };
+  const accept = (line: string): void => {
+    const most = 3 * line.length + recordDelimiter.length; // UTF-8 needs at most 3 bytes per UTF-16 unit
+    if (used + most > chunk.length) {
+      mustWait = true;
+      flush();
+      if (most > chunk.length) chunk = Buffer.allocUnsafe(most); // a record larger than a chunk
+    }
+    const bytes = chunk.write(line, used, 'utf8');
+    used += bytes + recordDelimiter.copy(chunk, used + bytes);
+    written += bytes + recordDelimiter.length;
   };
   const finish = async (): Promise<void> => {
     try {
@@ -116,7 +123,10 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
     async writeRows(rows) {
       if (rows.length === 0) return;
       for (const row of rows) accept(formatRow(row));
-      if (pendingChars >= CHUNK_CHARS) await flush();
+      if (used >= CHUNK_BYTES || mustWait) {
+        mustWait = false;
+        await flush();
+      }
     },
     bytesWritten: () => written,
     async sync() {
