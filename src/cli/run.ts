@@ -1,15 +1,10 @@
-/** Dispatches a command and maps its outcome to an exit code: the one place errors become messages. */
+/**
+ * Dispatches a command and maps its outcome to an exit code: the one place errors become messages.
+ * Each command's module is loaded when it runs: start-up is part of every run's time, and `assign`
+ * has no use for the simulator, the NRM planner or the merge.
+ */
 import { AppError, EXIT, exitCodeFor } from '../errors.js';
 import { parseArgv } from './args.js';
-import { assignCommand } from './commands/assign.js';
-import { demoCommand } from './commands/demo.js';
-import { mergeCommand } from './commands/merge.js';
-import { nextCommand } from './commands/next.js';
-import { nrmApplyCommand } from './commands/nrm-apply.js';
-import { nrmExportCommand } from './commands/nrm-export.js';
-import { nrmPlanCommand } from './commands/nrm-plan.js';
-import { simulateCommand } from './commands/simulate.js';
-import { watchCommand } from './commands/watch.js';
 import type { Io } from './io.js';
 import { publishFailure } from './publish.js';
 
@@ -29,23 +24,23 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     switch (command) {
       case 'assign':
       case 'rerun':
-        return await assignCommand(command, positionals, values, io);
+        return await (await import('./commands/assign.js')).assignCommand(command, positionals, values, io);
       case 'next':
-        return await nextCommand(positionals, values, io);
+        return await (await import('./commands/next.js')).nextCommand(positionals, values, io);
       case 'nrm export':
-        return await nrmExportCommand(positionals, values, io);
+        return await (await import('./commands/nrm-export.js')).nrmExportCommand(positionals, values, io);
       case 'nrm apply':
-        return await nrmApplyCommand(positionals, values, io);
+        return await (await import('./commands/nrm-apply.js')).nrmApplyCommand(positionals, values, io);
       case 'nrm plan':
-        return await nrmPlanCommand(positionals, values, io);
+        return await (await import('./commands/nrm-plan.js')).nrmPlanCommand(positionals, values, io);
       case 'simulate':
-        return await simulateCommand(positionals, values, io);
+        return await (await import('./commands/simulate.js')).simulateCommand(positionals, values, io);
       case 'demo':
-        return await demoCommand(positionals, values, io);
+        return await (await import('./commands/demo.js')).demoCommand(positionals, values, io);
       case 'merge':
-        return await mergeCommand(positionals, values, io);
+        return await (await import('./commands/merge.js')).mergeCommand(positionals, values, io);
       case 'watch':
-        return await watchCommand(positionals, values, io);
+        return await (await import('./commands/watch.js')).watchCommand(positionals, values, io);
       default:
         throw new AppError('E_USAGE', `command "${command}" is not available yet`);
     }

@@ -1,6 +1,10 @@
 /** Progress: a bar on a TTY (rows, rows/s, % of bytes, ETA), a JSON log line every few seconds otherwise. */
-import { SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import type { Logger } from 'pino';
+
+// cli-progress is loaded only when a bar is drawn (a terminal), not in JSON or silent runs.
+const require = createRequire(import.meta.url);
 
 /** One progress observation. */
 export interface ProgressState {
@@ -53,6 +57,7 @@ export function createProgress(options: ProgressOptions): ProgressReporter {
       },
     };
   }
+  const { SingleBar } = require('cli-progress') as typeof CliProgress;
   const bar = new SingleBar(
     { stream: options.stream as NodeJS.WritableStream & { isTTY?: boolean }, format: '{bar} {percentage}% | {rows} rows | {rps} rows/s | ETA {eta_formatted}', hideCursor: true, etaBuffer: 50, fps: 5 } as ConstructorParameters<typeof SingleBar>[0],
   );
