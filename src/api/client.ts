@@ -52,8 +52,6 @@ export interface ApiClient {
 
 // A page of 1000 ANIs is ~0.7 MB; 32 MiB leaves room without letting a broken server fill memory.
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
-// Of a non-2xx answer we only need the message.
-const MAX_ERROR_BODY_BYTES = 64 * 1024;
 // A TCP+TLS handshake that has not finished in 10 s is not going to; --timeout-ms bounds the server's work.
 const MAX_CONNECT_TIMEOUT_MS = 10_000;
 const MAX_QUOTED_CHARS = 300;

@@ -147,7 +147,7 @@ function isRetryable(failure: FailureClass, policy: RetryPolicy): boolean {
 }
 
 /** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   signal.throwIfAborted();
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {

@@ -10,6 +10,7 @@ import { callWithRetry, type RetryBudget, type RetryPolicy } from '../api/retry.
 import type { NrmAction, NrmActionRequest } from '../api/schemas.js';
 import { AppError, isAppError } from '../errors.js';
 import { describeAttemptFailure, recordAttempt } from '../pipeline/attempts.js';
+import { statusOf } from '../pipeline/run-job.js';
 import type { Job, JobItem, Prepared, ResultColumns, RowOutcome, SendContext } from '../pipeline/types.js';
 import { normaliseAni, parseNrmAction, prepareAction, type ActionColumns } from './action-row.js';
 import { decideNrmOutcome, resolveAfterReadBack, type NrmOutcome } from './status.js';
@@ -52,14 +53,14 @@ export function createNrmApplyJob(o: NrmApplyJobOptions): Job<NrmActionPayload> 
   const retryOptions = (ctx: SendContext) => ({ policy: o.policy, budget: o.budget, breaker: o.breaker, signal: ctx.signal, stats: ctx.counters.requests });
 
   const prepare = (fields: readonly string[]): Prepared<NrmActionPayload> => {
-    if (selected.size > 0 && !selected.has(currentStatus(fields, o.result))) return { kind: 'keep' };
+    if (selected.size > 0 && !selected.has(statusOf(fields, o.result))) return { kind: 'keep' };
     if (fields.length > o.result.inputWidth) {
       const error = `row has ${fields.length} fields, header has ${o.result.inputWidth}: misaligned data is never sent`;
       return { kind: 'done', outcome: { status: 'invalid', value: '', error } };
     }
     const prepared = prepareAction(withDefaultDate(fields, o), o.columns, o.defaultAction, now());
     if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
-    const mayHaveActed = currentStatus(fields, o.result) === 'failed';
+    const mayHaveActed = statusOf(fields, o.result) === 'failed';
     return { kind: 'send', payload: { action: prepared.action, request: prepared.request, mayHaveActed } };
   };
 
@@ -138,8 +139,4 @@ function withDefaultDate(fields: readonly string[], o: Pick<NrmApplyJobOptions, 
 
 function authError(reason: string): AppError {
   return new AppError('E_AUTH', `the API refused the key (${reason}): check OUTBOUNDIQ_API_KEY / OUTBOUNDIQ_API_KEY_FILE`);
-}
-
-function currentStatus(fields: readonly string[], result: ResultColumns): string {
-  return result.status < result.inputWidth ? (fields[result.status] ?? '').trim() : '';
 }

@@ -2,12 +2,13 @@
 import type { ApiClient } from '../api/client.js';
 import type { CircuitBreaker } from '../api/breaker.js';
 import { classifyFailure } from '../api/classify.js';
-import { callWithRetry, computeBackoffMs, type RetryBudget, type RetryPolicy } from '../api/retry.js';
+import { callWithRetry, computeBackoffMs, type RetryBudget, type RetryPolicy, sleep } from '../api/retry.js';
 import type { BatchLead, BatchResponse } from '../api/schemas.js';
 import type { Shard } from '../config/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { prepareLead, type ColumnMap } from '../leads/index.js';
 import { describeAttemptFailure, recordAttempt } from './attempts.js';
+import { statusOf } from './run-job.js';
 import type { Job, JobItem, Prepared, ResultColumns, RowOutcome, SendContext } from './types.js';
 
 /** The statuses of an assign row, in the summary's order. */
@@ -37,7 +38,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
 
   const prepare = (fields: readonly string[], index: number): Prepared<BatchLead> => {
     if (o.shard && index % o.shard.count !== o.shard.index) return { kind: 'skip' };
-    if (selected.size > 0 && !selected.has(currentStatus(fields, o.result))) return { kind: 'keep' };
+    if (selected.size > 0 && !selected.has(statusOf(fields, o.result))) return { kind: 'keep' };
     const prepared = prepareLead(fields, o.result.inputWidth, o.columns, o.defaultCampaign);
     if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
     const payload: BatchLead = { row_id: String(index + 1), ...prepared.lead };
@@ -66,7 +67,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
         if (isAppError(err) || stopping.aborted || !waitsOutOutage(err, lastAttemptAt)) throw err;
         const failure = classifyFailure(err);
         ctx.logger.warn({ rows: items.length, round, reason: failure.reason }, 'no request has succeeded since this batch was last sent: waiting for the API (the circuit breaker stops the run if it stays down)');
-        await pause(computeBackoffMs(o.policy.maxAttempts, o.policy, Math.random), stopping);
+        await sleep(computeBackoffMs(o.policy.maxAttempts, o.policy, Math.random), stopping);
         ctx.counters.requests.retries += 1;
         if (failure.kind === 'ambiguous') ctx.counters.requests.ambiguousRetries += 1;
       }
@@ -190,24 +191,4 @@ export function toE164(ani: string): string {
   if (ani.startsWith('+')) return ani;
   const digits = ani.replace(/\D/g, '');
   return digits.length === 10 ? `+1${digits}` : `+${digits}`;
-}
-
-function currentStatus(fields: readonly string[], result: ResultColumns): string {
-  return result.status < result.inputWidth ? (fields[result.status] ?? '').trim() : '';
-}
-
-/** Waits `ms`, rejecting with the signal's reason as soon as it aborts. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

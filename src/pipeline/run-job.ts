@@ -9,7 +9,7 @@ import type { CsvRecord } from '../csv/index.js';
 import { AppError, isAppError } from '../errors.js';
 import type { RunCounters } from './counters.js';
 import type { Journal, ResumeState } from './journal.js';
-import { OrderedRows, type FinishedRow } from './ordered-rows.js';
+import { OrderedRows } from './ordered-rows.js';
 import type { Job, JobItem, ResultColumns, RowOutcome, SendContext } from './types.js';
 
 /** The sink the job writes to (the CSV writer, or nothing for a dry run). */
@@ -183,7 +183,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           ordered.finish(index, null);
           break;
         case 'keep':
-          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: keptStatus(record.fields, columns), error: '', warning: undefined });
+          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: statusOf(record.fields, columns), error: '', warning: undefined });
           break;
         case 'done':
           finishRow(index, record.fields, prepared.outcome, prepared.warning);
@@ -252,6 +252,7 @@ function toAppError(err: unknown): AppError {
   return isAppError(err) ? err : new AppError('E_INTERNAL', `unexpected failure: ${(err as Error)?.message ?? err}`, {}, { cause: err });
 }
 
-function keptStatus(fields: readonly string[], columns: ResultColumns): string {
-  return columns.status < columns.inputWidth ? (fields[columns.status] ?? '') : '';
+/** A row's current `status` (rerun: what an earlier run wrote), trimmed; empty when the input has no status column. */
+export function statusOf(fields: readonly string[], columns: ResultColumns): string {
+  return columns.status < columns.inputWidth ? (fields[columns.status] ?? '').trim() : '';
 }

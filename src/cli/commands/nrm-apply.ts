@@ -1,16 +1,13 @@
 /** `oiq-batch nrm apply <actions>`: pause / activate / remediate ANIs from a file, one request per row. */
-import { createApiClient } from '../../api/client.js';
 import { NrmApplyConfig, parseConfig } from '../../config/schema.js';
 import { AppError } from '../../errors.js';
 import { parseNrmAction } from '../../nrm/action-row.js';
 import { normaliseActionDate } from '../../nrm/api-date.js';
 import { runNrmApply } from '../../nrm/apply.js';
-import { formatHumanSummary } from '../../report/human.js';
 import type { FlagValues } from '../args.js';
 import { onePositional, readApiSettings, readJobSettings, readRetrySettings, str } from '../build-config.js';
-import { loggerFor, progressFor, readTextFile, type Io, reportFileJobProgress } from '../io.js';
-import { concurrencyLimitFor } from '../limits.js';
-import { publishOutcome } from '../publish.js';
+import { runFileJobCommand } from '../file-job-command.js';
+import { readTextFile, type Io } from '../io.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,27 +44,5 @@ export function defaultApplyOutput(input: string, rerun: boolean): string {
 /** Runs `nrm apply` from parsed flags; returns the exit code. */
 export async function nrmApplyCommand(positionals: string[], values: FlagValues, io: Io): Promise<number> {
   const config = buildNrmApplyConfig(positionals, values, io.env, readTextFile);
-  const logger = loggerFor(io, values);
-  const { limit, connections } = concurrencyLimitFor(config);
-  const client = createApiClient({ baseUrl: config.api.baseUrl, apiKey: config.api.apiKey, timeoutMs: config.api.timeoutMs, connections, userAgent: `oiq-batch/${io.version}`, insecure: config.api.insecure });
-  const progress = progressFor(io, logger, config.dryRun ? 'off' : config.progress, config.progressIntervalMs);
-  try {
-    const summary = await runNrmApply(config, {
-      client,
-      logger,
-      signal: io.signal,
-      limit,
-      stdin: io.stdin,
-      stdout: io.stdout,
-      onProgress: reportFileJobProgress(progress),
-    });
-    progress.stop();
-    io.stderr.write(`${formatHumanSummary(summary)}\n`);
-    await publishOutcome(config, summary, logger);
-    return summary.exitCode;
-  } finally {
-    progress.stop();
-    await client.close();
-  }
+  return runFileJobCommand(config, values, io, (deps) => runNrmApply(config, deps));
 }
-

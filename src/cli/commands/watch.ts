@@ -1,6 +1,5 @@
 /** `oiq-batch watch <inbox> --outbox <dir> [--once]`: drop-folder mode over the assign job. */
 import { basename } from 'node:path';
-import { createApiClient } from '../../api/client.js';
 import { AppError } from '../../errors.js';
 import { runWatch } from '../../ops/watch.js';
 import { runAssign } from '../../pipeline/assign.js';
@@ -8,7 +7,7 @@ import { formatHumanSummary } from '../../report/human.js';
 import type { FlagValues } from '../args.js';
 import { buildAssignConfig, defaultOutputFor, int, onePositional, str } from '../build-config.js';
 import { loggerFor, progressFor, readTextFile, type Io, reportFileJobProgress } from '../io.js';
-import { concurrencyLimitFor } from '../limits.js';
+import { createRunClient } from '../file-job-command.js';
 import { publishOutcome } from '../publish.js';
 
 /** Flags that belong to watch itself, not to the assign job it runs on each file. */
@@ -26,8 +25,7 @@ export async function watchCommand(positionals: string[], values: FlagValues, io
   // Built once up front so a bad flag or a missing key stops the watcher before it claims anything.
   const base = buildAssignConfig('assign', [inbox], assignValues, io.env, readTextFile);
   const logger = loggerFor(io, values);
-  const { limit, connections } = concurrencyLimitFor(base);
-  const client = createApiClient({ baseUrl: base.api.baseUrl, apiKey: base.api.apiKey, timeoutMs: base.api.timeoutMs, connections, userAgent: `oiq-batch/${io.version}`, insecure: base.api.insecure });
+  const { client, limit } = createRunClient(base, io);
   try {
     const result = await runWatch(
       { inbox, outbox, once: values.once === true, pollMs, settleMs },
