@@ -56,6 +56,13 @@ export interface RunJobOptions<P> {
 /** Why a run stopped early, or undefined when every row was written. */
 export type JobStop = AppError | undefined;
 
+/**
+ * A row on its way to the API, with what its output row is built from when the answer comes: its
+ * fields, and its warning (counted when the row is written). Carried in the item, not in maps keyed by
+ * row: two map writes, a read and a delete per row were a tenth of the loop's time.
+ */
+type HeldItem<P> = JobItem<P> & { fields: readonly string[]; warning: string | undefined };
+
 /** Runs a job over a file; returns the error that stopped it early (the caller keeps the output resumable). */
 export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const { job, counters, logger, signal, columns } = opts;
@@ -64,14 +71,12 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const answers = opts.resume?.answers;
   const ordered = new OrderedRows(startIndex);
   const inflight = new Set<Promise<void>>();
-  const held = new Map<number, readonly string[]>(); // fields of rows in flight, to build their output row
-  const warnings = new Map<number, string>(); // warnings of rows in flight, counted when the row is written
   const soft = new AbortController(); // the run is stopping: no new request or retry starts
   const hard = new AbortController(); // aborts in-flight requests: auth failure, or grace period over
   // Every request and retry wait in flight listens to these: as many as the concurrency allows, not a leak.
   setMaxListeners(0, soft.signal, hard.signal);
   let stop: AppError | undefined;
-  let group: JobItem<P>[] = [];
+  let group: HeldItem<P>[] = [];
   let rowsRead = startIndex;
   let writtenNext = startIndex; // every row before it is in the sink (what a checkpoint may claim)
   let lastCheckpoint = now();
@@ -116,21 +121,14 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     }
   };
 
-  const send = (items: JobItem<P>[]) => {
+  const send = (items: HeldItem<P>[]) => {
     const p = job
       .sendGroup(items, ctx)
       .then((outcomes) => {
         opts.journal?.recordAnswers(outcomes);
-        for (const { index } of items) {
+        for (const { index, fields, warning } of items) {
           const outcome = outcomes.get(index);
-          const fields = held.get(index)!;
-          held.delete(index);
           if (!outcome) throw new Error(`job returned no outcome for row ${index}`);
-          let warning: string | undefined;
-          if (warnings.size > 0) {
-            warning = warnings.get(index);
-            warnings.delete(index);
-          }
           finishRow(index, fields, outcome, warning);
         }
       })
@@ -195,9 +193,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
             finishRow(index, record.fields, known, prepared.warning);
             break;
           }
-          if (prepared.warning) warnings.set(index, prepared.warning);
-          held.set(index, record.fields);
-          group.push({ index, payload: prepared.payload });
+          group.push({ index, payload: prepared.payload, fields: record.fields, warning: prepared.warning });
           if (group.length >= job.groupSize()) await dispatch(false);
           break;
         }
