@@ -4,10 +4,10 @@
  * multiplicatively when the API pushes back (429, 503, timeouts), never above the ceiling nor below 1.
  *
  * Two details make it fit a request-rate limit (a token bucket) without a storm of 429s. Growth is fast
- * (one per round trip) at first and while recovering towards where the last push-back struck, then
- * slow (one per `roundTripsPerStep` round trips) near it: a bucket's burst capacity hides an overshoot
- * for a while, so probing must be gentle. And one congestion is answered once: push-backs to requests
- * sent before the last cut are ignored. Pure apart from the clock, which is passed in.
+ * (one per round trip) only until the first push-back, then slow (one per `roundTripsPerStep` round
+ * trips): a bucket's burst capacity hides an overshoot for a while, so probing must be gentle. And one
+ * congestion is answered once: push-backs to requests sent before the last cut are ignored.
+ * Pure apart from the clock, which is passed in.
  */
 import type { ConcurrencyLimit } from './run-job.js';
 
@@ -19,7 +19,7 @@ export interface AdaptiveLimitOptions {
   initial?: number;
   /** Multiplier applied on push-back (default 0.7). */
   backoff?: number;
-  /** Near the level of the last push-back, the limit grows by one per this many round trips of successes (default 8). */
+  /** After the first push-back, the limit grows by one per this many round trips of successes (default 8). */
   roundTripsPerStep?: number;
   /** Growth pauses while a window's mean latency exceeds the baseline (the lowest seen) × this (default 2). */
   latencyTolerance?: number;
@@ -38,8 +38,6 @@ const PUSH_BACK = new Set(['429', '503', '504', 'E_API_TIMEOUT']);
 
 /** How far the baseline may rise per window, so a lasting change of network path is learnt slowly. */
 const BASELINE_DRIFT = 0.02;
-/** Below this share of the limit at the last push-back, growth is fast again (recovery, not probing). */
-const RECOVERY_SHARE = 0.8;
 
 /** Creates an AIMD limit. Throws RangeError on options out of range (a programming error). */
 export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimit {
@@ -54,7 +52,7 @@ export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimi
   if (!(tolerance >= 1)) throw new RangeError(`adaptive limit: latencyTolerance must be ≥ 1, got ${tolerance}`);
 
   let limit = Math.min(max, Math.max(1, options.initial ?? 2));
-  let limitAtPushBack = Number.POSITIVE_INFINITY; // none yet: grow one per round trip
+  let probing = false; // no push-back yet: grow one per round trip
   let lastCutAt = Number.NEGATIVE_INFINITY;
   let baseline = Number.POSITIVE_INFINITY;
   let successes = 0;
@@ -71,9 +69,9 @@ export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimi
       const at = now();
       if (PUSH_BACK.has(status)) {
         if (at - latencyMs < lastCutAt) return; // sent before the last cut: the same congestion, already answered
-        limitAtPushBack = limit;
         limit = Math.max(1, limit * backoff);
         lastCutAt = at;
+        probing = true;
         resetWindow();
         return;
       }
@@ -81,7 +79,6 @@ export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimi
       successes += 1;
       latencySum += latencyMs;
       // A round trip at the full window is `limit` answers: the window is one round trip, or several when probing.
-      const probing = limit >= RECOVERY_SHARE * limitAtPushBack;
       const windowSize = Math.floor(limit) * (probing ? roundTripsPerStep : 1);
       if (successes < windowSize) return;
       const mean = latencySum / successes;

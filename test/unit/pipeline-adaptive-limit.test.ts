@@ -56,18 +56,16 @@ describe('createAdaptiveLimit', () => {
     expect(limit.current()).toBe(4);
   });
 
-  it('recovers one per round trip towards the level of the last push-back, then probes one per `roundTripsPerStep`', () => {
+  it('after a push-back, grows by one per `roundTripsPerStep` round trips', () => {
     const { limit, succeed } = limitAt({ initial: 10, roundTripsPerStep: 4 });
-    limit.observe('429', 10); // 10 → 7; recovery up to 0.8 × 10
+    limit.observe('429', 10); // 10 → 7
     expect(limit.current()).toBe(7);
-    succeed(7);
-    expect(limit.current()).toBe(8); // 8 ≥ 0.8 × 10: probing from here
-    succeed(8 * 4 - 1);
-    expect(limit.current()).toBe(8);
+    succeed(7 * 4 - 1);
+    expect(limit.current()).toBe(7);
     succeed(1);
+    expect(limit.current()).toBe(8);
+    succeed(8 * 4);
     expect(limit.current()).toBe(9);
-    succeed(9 * 4);
-    expect(limit.current()).toBe(10);
   });
 
   it('grows only while latency holds against the lowest window seen', () => {
