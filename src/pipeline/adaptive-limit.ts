@@ -29,6 +29,8 @@ export interface AdaptiveLimitOptions {
 
 /** A concurrency limit that learns from every attempt's outcome. */
 export interface AdaptiveLimit extends ConcurrencyLimit {
+  /** `--max-concurrency`: it never goes above. */
+  ceiling(): number;
   /** Records one attempt: its status as counted in the summary ("200", "429", "E_API_TIMEOUT", …) and its latency. */
   observe(status: string, latencyMs: number): void;
 }
@@ -64,6 +66,7 @@ export function createAdaptiveLimit(options: AdaptiveLimitOptions): AdaptiveLimi
   };
 
   return {
+    ceiling: () => max,
     current: () => Math.floor(limit),
     observe(status, latencyMs) {
       const at = now();

@@ -22,6 +22,8 @@ export interface RowSink {
 /** How many groups may be in flight; `auto` concurrency changes it as the run goes. */
 export interface ConcurrencyLimit {
   current(): number;
+  /** The most it can ever be (`auto`'s ceiling); the reorder buffer is sized for it. Defaults to current(). */
+  ceiling?(): number;
   /** Told each attempt's status and latency, when the limit learns from them (`auto`). */
   observe?(status: string, latencyMs: number): void;
 }
@@ -167,7 +169,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     opts.journal?.checkpoint({ next, bytes: opts.sink.bytesWritten(), counters: counters.snapshot() });
   };
 
-  const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * (opts.limit.current() + 2) * 2);
+  const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * ((opts.limit.ceiling?.() ?? opts.limit.current()) + 2) * 2);
   let index = -1;
   try {
     for await (const record of opts.records) {

@@ -27,6 +27,7 @@ describe('createAdaptiveLimit', () => {
     const { limit, succeed } = limitAt({ max: 5 });
     succeed(1_000);
     expect(limit.current()).toBe(5);
+    expect(limit.ceiling()).toBe(5); // what the job sizes its reorder buffer for
   });
 
   it('cuts multiplicatively on 429, 503, 504 and timeouts, never below 1', () => {
