@@ -1,8 +1,7 @@
 /** What every file-job command (assign, rerun, nrm apply) does around its job: one client, progress, summary, publish. */
-import type { Logger } from 'pino';
 import { createApiClient, type ApiClient } from '../api/client.js';
 import type { JobConfig } from '../config/schema.js';
-import type { FileJobDeps } from '../pipeline/run-file-job.js';
+import type { ApiJobDeps } from '../pipeline/run-file-job.js';
 import type { ConcurrencyLimit } from '../pipeline/run-job.js';
 import { formatHumanSummary } from '../report/human.js';
 import type { RunSummary } from '../report/summary.js';
@@ -10,9 +9,6 @@ import type { FlagValues } from './args.js';
 import { loggerFor, progressFor, reportFileJobProgress, type Io } from './io.js';
 import { concurrencyLimitFor } from './limits.js';
 import { publishOutcome } from './publish.js';
-
-/** The dependencies a file job is run with. */
-export type FileJobRunDeps = Pick<FileJobDeps, 'logger' | 'signal' | 'limit' | 'stdin' | 'stdout' | 'onProgress'> & { client: ApiClient };
 
 /** The run's one API client and the concurrency limit its pool is sized for. */
 export function createRunClient(config: Pick<JobConfig, 'api' | 'concurrency' | 'maxConcurrency'>, io: Pick<Io, 'version'>): { client: ApiClient; limit: ConcurrencyLimit } {
@@ -22,12 +18,12 @@ export function createRunClient(config: Pick<JobConfig, 'api' | 'concurrency' | 
 }
 
 /** Runs a file job with a client, progress and logger; prints the summary, publishes it, returns the exit code. */
-export async function runFileJobCommand(config: JobConfig, values: FlagValues, io: Io, run: (deps: FileJobRunDeps, logger: Logger) => Promise<RunSummary>): Promise<number> {
+export async function runFileJobCommand(config: JobConfig, values: FlagValues, io: Io, run: (deps: ApiJobDeps) => Promise<RunSummary>): Promise<number> {
   const logger = loggerFor(io, values);
   const { client, limit } = createRunClient(config, io);
   const progress = progressFor(io, logger, config.dryRun ? 'off' : config.progress, config.progressIntervalMs);
   try {
-    const summary = await run({ client, logger, signal: io.signal, limit, stdin: io.stdin, stdout: io.stdout, onProgress: reportFileJobProgress(progress) }, logger);
+    const summary = await run({ client, logger, signal: io.signal, limit, stdin: io.stdin, stdout: io.stdout, onProgress: reportFileJobProgress(progress) });
     progress.stop();
     io.stderr.write(`${formatHumanSummary(summary)}\n`);
     await publishOutcome(config, summary, logger);

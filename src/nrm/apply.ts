@@ -1,29 +1,17 @@
 /** `nrm apply` (and its rerun with `--statuses`): the NRM action job over a file, dependencies passed in. */
-import type { Logger } from 'pino';
 import { createCircuitBreaker } from '../api/breaker.js';
-import type { ApiClient } from '../api/client.js';
 import { createRetryBudget } from '../api/retry.js';
 import type { NrmApplyConfig } from '../config/schema.js';
 import { AppError } from '../errors.js';
 import { fixedLimit } from '../pipeline/assign.js';
-import { runFileJob, type FileJobDeps } from '../pipeline/run-file-job.js';
-import type { ConcurrencyLimit } from '../pipeline/run-job.js';
+import { runFileJob, type ApiJobDeps } from '../pipeline/run-file-job.js';
 import type { ResultColumns } from '../pipeline/types.js';
 import type { RunSummary } from '../report/summary.js';
 import { HEADERLESS_ACTION_COLUMNS, looksLikeHeaderlessAniList, resolveActionColumns, type ActionColumns } from './action-row.js';
 import { NRM_APPLY_STATUSES, createNrmApplyJob } from './apply-job.js';
 
 /** What the run needs from outside (tests pass an in-process client and signal). */
-export interface NrmApplyDeps {
-  client: ApiClient;
-  logger: Logger;
-  signal: AbortSignal;
-  limit?: ConcurrencyLimit;
-  stdin?: NodeJS.ReadableStream;
-  stdout?: NodeJS.WritableStream;
-  onProgress?: FileJobDeps['onProgress'];
-  now?: () => number;
-}
+export type NrmApplyDeps = ApiJobDeps;
 
 /** The result columns of an `nrm apply` output, in order. */
 const RESULT_COLUMNS = ['result', 'error', 'status'] as const;

@@ -1,6 +1,4 @@
 /** `assign` and `rerun`: the assign job over a file, with dependencies passed in so tests run it in-process. */
-import type { Logger } from 'pino';
-import type { ApiClient } from '../api/client.js';
 import { createCircuitBreaker } from '../api/breaker.js';
 import { createRetryBudget } from '../api/retry.js';
 import type { AssignConfig } from '../config/schema.js';
@@ -8,23 +6,15 @@ import { AppError } from '../errors.js';
 import { layoutOutput, resolveColumns } from '../leads/index.js';
 import type { RunSummary } from '../report/summary.js';
 import { ASSIGN_STATUSES, createAssignJob } from './assign-job.js';
-import { runFileJob, type FileJobDeps } from './run-file-job.js';
+import { runFileJob, type ApiJobDeps } from './run-file-job.js';
 import type { ConcurrencyLimit } from './run-job.js';
 import type { ResultColumns } from './types.js';
 
 /** The last column of a shard file (`--shard K/N`): the row's 0-based position among the input's data rows. */
 export const SHARD_POSITION_COLUMN = 'oiq_row';
 
-export interface AssignDeps {
-  client: ApiClient;
-  logger: Logger;
-  signal: AbortSignal;
-  limit?: ConcurrencyLimit;
-  stdin?: NodeJS.ReadableStream;
-  stdout?: NodeJS.WritableStream;
-  onProgress?: FileJobDeps['onProgress'];
-  now?: () => number;
-}
+/** What the run needs from outside (tests pass an in-process client and signal). */
+export type AssignDeps = ApiJobDeps;
 
 /** Runs assign (or rerun, when `config.statuses` is set) and returns the summary. */
 export async function runAssign(config: Readonly<AssignConfig>, deps: AssignDeps): Promise<RunSummary> {

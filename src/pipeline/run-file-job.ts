@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import type { ApiClient } from '../api/client.js';
 import { openCsvSource, openCsvWriter, type CsvRecord, type CsvSource } from '../csv/index.js';
 import type { JobConfig } from '../config/schema.js';
 import { AppError, EXIT, exitCodeFor } from '../errors.js';
@@ -38,6 +39,9 @@ export interface FileJobDeps {
   onProgress?: (tick: ProgressTick & { bytesRead: number; totalBytes: number | undefined; counters: RunCounters }) => void;
   now?: () => number;
 }
+
+/** What a command's job (assign, nrm apply) is run with: the run's API client, and a limit that defaults to `--concurrency`. */
+export type ApiJobDeps = Omit<FileJobDeps, 'limit'> & { client: ApiClient; limit?: ConcurrencyLimit };
 
 /** Runs one file job and returns its summary (also written to the report path). Throws AppError for usage/input errors found before any row is sent. */
 export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, deps: FileJobDeps): Promise<RunSummary> {
