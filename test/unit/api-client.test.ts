@@ -1,29 +1,20 @@
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient, type ApiClientOptions } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
 import { isAppError } from '../../src/errors.js';
-import { findClosedPort, sendJson, startHttpServer, startHttpsServer, startTcpServer, type TestServer } from './api-servers.js';
+import { findClosedPort, sendJson, startHttpServer, startHttpsServer, startTcpServer, type TestServer, useCleanup } from './api-servers.js';
 
 const KEY = 'oiq_test_K3y-SECRET-1f2e3d';
 const UA = 'oiq-batch/9.9.9-test';
 const BATCH = { real_time: false, leads: [{ row_id: '1', prospect_phone: '5550100123', prospect_zip: '90210', dialer_campaign: '9001' }] };
 const BATCH_OK = { success: true, results: [{ row_id: '1', outboundani: '5550100999', error: '' }] };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(server: Promise<TestServer>): Promise<TestServer> {
-  const s = await server;
-  cleanups.push(() => s.close());
-  return s;
-}
+const { serve, defer } = useCleanup();
 
 function client(baseUrl: string, overrides: Partial<ApiClientOptions> = {}): ApiClient {
   const c = createApiClient({ baseUrl, apiKey: KEY, timeoutMs: 2_000, connections: 2, userAgent: UA, ...overrides });
-  cleanups.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
 
@@ -270,7 +261,7 @@ describe('api client: configuration', () => {
       expect.objectContaining({ code: 'E_INSECURE' }),
     );
     const c = createApiClient({ baseUrl: 'http://api.example.test', apiKey: KEY, timeoutMs: 1000, connections: 1, userAgent: UA, insecure: true });
-    cleanups.push(() => c.close());
+    defer(() => c.close());
   });
 
   it('refuses credentials in the base URL without echoing them', () => {

@@ -1,30 +1,21 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCircuitBreaker, type CircuitBreaker } from '../../src/api/breaker.js';
 import { createApiClient, type ApiClient } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
 import { callWithRetry, computeBackoffMs, createRetryBudget, type RetryBudget, type RetryInfo, type RetryPolicy, type RetryStats } from '../../src/api/retry.js';
 import { isAppError } from '../../src/errors.js';
-import { findClosedPort, sendJson, startHttpServer, type TestServer } from './api-servers.js';
+import { findClosedPort, sendJson, startHttpServer, useCleanup } from './api-servers.js';
 
 const BATCH = { leads: [{ row_id: '1', prospect_phone: '5550100123' }] };
 const BATCH_OK = { success: true, results: [{ row_id: '1', outboundani: '5550100999', error: '' }] };
 const FAST: RetryPolicy = { maxAttempts: 4, minDelayMs: 1, maxDelayMs: 4, retryAmbiguous: true };
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function serve(server: Promise<TestServer>): Promise<TestServer> {
-  const s = await server;
-  cleanups.push(() => s.close());
-  return s;
-}
+const { serve, defer } = useCleanup();
 
 function client(baseUrl: string): ApiClient {
   const c = createApiClient({ baseUrl, apiKey: 'oiq_test_key_123', timeoutMs: 2_000, connections: 2, userAgent: 'oiq-batch/test' });
-  cleanups.push(() => c.close());
+  defer(() => c.close());
   return c;
 }
 

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type IncomingMessage, type RequestLis
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from 'vitest';
 
 /** A request as the server received it. */
 export interface SeenRequest {
@@ -131,3 +132,21 @@ Hlazbe+heFjHC5W+iZbht6LcQ9qhRANCAAS3xDndMGD80BJzAvBBdLa4Ppb3P2og
 cBfPIDtQDTn0dotRHhjFp2H6drQpP877p7JdmgDxXflDTavIxlDJVvz8
 -----END PRIVATE KEY-----
 `;
+
+/** Registers an afterEach that closes, newest first, what a test deferred: `serve` awaits a test server and defers its close. */
+export function useCleanup(): { defer(close: () => Promise<void>): void; serve(server: Promise<TestServer>): Promise<TestServer> } {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  return {
+    defer: (close) => {
+      cleanups.push(close);
+    },
+    serve: async (server) => {
+      const s = await server;
+      cleanups.push(() => s.close());
+      return s;
+    },
+  };
+}

@@ -1,17 +1,9 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SIMULATOR_KEY, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { describe, expect, it } from 'vitest';
+import { SIMULATOR_KEY, startSimulator, type RunningSimulator } from '../../src/simulator/index.js';
+import { useSimulators } from './simulators.js';
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator(options);
-  running.push(sim);
-  return sim;
-}
+const start = useSimulators();
 
 const LEADS = [
   { row_id: 'a', prospect_phone: '2125550101' },

@@ -1,18 +1,10 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ANI_FIELDS, AniListResponse, NRM_STATUS } from '../../src/api/schemas.js';
-import { SIMULATOR_KEY, startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/simulator/index.js';
+import { SIMULATOR_KEY, type RunningSimulator } from '../../src/simulator/index.js';
+import { useSimulators } from './simulators.js';
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator(options);
-  running.push(sim);
-  return sim;
-}
+const start = useSimulators();
 
 async function call(sim: RunningSimulator, method: 'GET' | 'POST', path: string, body?: unknown) {
   const res = await request(`${sim.url}${path}`, {

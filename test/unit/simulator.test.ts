@@ -1,23 +1,13 @@
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   SIMULATOR_KEY,
   SIMULATOR_WRONG_TYPE_KEY,
-  startSimulator,
   type RunningSimulator,
-  type SimulatorOptions,
 } from '../../src/simulator/index.js';
+import { useSimulators } from './simulators.js';
 
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.close()));
-});
-
-async function start(options: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const sim = await startSimulator(options);
-  running.push(sim);
-  return sim;
-}
+const start = useSimulators();
 
 interface Answer {
   status: number;
