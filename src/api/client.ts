@@ -4,7 +4,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { Pool } from 'undici';
+import { Pool } from './undici-pool.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
 import { runExchange, type ExchangeOutcome, type RawResponse } from './dispatch.js';

@@ -1,9 +1,17 @@
 #!/usr/bin/env node
 /** The process entry: wires stdio, environment and signals to runCli, and exits with its code. */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 import { AppError, EXIT } from '../errors.js';
 import type { Io } from './io.js';
 import { reportError, runCli } from './run.js';
+
+// undici parses HTTP with llhttp, a WebAssembly module, and V8 recompiles its one big parser function
+// with TurboFan on a background thread: ~0.3 s of CPU and ~35 MiB of RSS per run, and the process cannot
+// exit before that compilation ends. Liftoff's baseline code parses our few answers a second as fast for
+// the run (measured in test/bench), so the run stays on it. Set before the first connection compiles llhttp.
+setFlagsFromString('--no-wasm-tier-up');
+setFlagsFromString('--no-wasm-dynamic-tiering');
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const stop = new AbortController();
