@@ -12,6 +12,11 @@ import { reportError, runCli } from './run.js';
 // the run (measured in test/bench), so the run stays on it. Set before the first connection compiles llhttp.
 setFlagsFromString('--no-wasm-tier-up');
 setFlagsFromString('--no-wasm-dynamic-tiering');
+// Rows waiting for their answer outlive young-generation collections, so the old generation fills with
+// rows already written; by default V8 lets it grow to several times what is live before collecting.
+// Growing by 20% instead kept peak RSS on a million rows at ~122 MiB instead of ~178, for the same CPU
+// (test/bench). Read at every collection, so setting it here, after start-up, takes effect.
+setFlagsFromString('--heap-growing-percent=20');
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const stop = new AbortController();
