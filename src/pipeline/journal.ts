@@ -108,10 +108,12 @@ export class Journal {
   }
 
   /** Appends the answers of one group. */
-  recordAnswers(entries: Iterable<[number, RowOutcome]>): void {
-    const a: [number, string, string, string][] = [];
-    for (const [i, o] of entries) a.push([i, o.status, o.value, o.error]);
-    if (a.length === 0) return;
+  recordAnswers(entries: ReadonlyMap<number, RowOutcome>): void {
+    if (entries.size === 0) return;
+    // forEach, not for-of: destructuring each [row, outcome] entry allocated an array per row.
+    const a = new Array<[number, string, string, string]>(entries.size);
+    let k = 0;
+    entries.forEach((o, i) => (a[k++] = [i, o.status, o.value, o.error]));
     this.append(`${JSON.stringify({ a })}\n`);
     this.syncSoon();
   }
