@@ -28,10 +28,10 @@ describe('journal', () => {
     const { header, path } = setup();
     const j = Journal.create(path, header);
     j.checkpoint({ next: 0, bytes: 6, counters: counters(0) });
-    j.recordAnswers([[0, assigned('2120000001')], [3, assigned('2120000004')]]);
-    j.recordAnswers([[1, { status: 'failed', value: '', error: '503 Service Unavailable (gave up after 5 attempts)' }]]);
+    j.recordAnswers(new Map([[0, assigned('2120000001')], [3, assigned('2120000004')]]));
+    j.recordAnswers(new Map([[1, { status: 'failed', value: '', error: '503 Service Unavailable (gave up after 5 attempts)' }]]));
     j.checkpoint({ next: 2, bytes: 40, counters: counters(2) });
-    j.recordAnswers([[2, { status: 'rejected', value: '', error: 'No available ANI found' }]]);
+    j.recordAnswers(new Map([[2, { status: 'rejected', value: '', error: 'No available ANI found' }]]));
     j.close();
     const { journal, state } = await Journal.resume(path, header);
     journal.close();
@@ -46,12 +46,12 @@ describe('journal', () => {
     const { header, path } = setup();
     const j = Journal.create(path, header);
     j.checkpoint({ next: 0, bytes: 6, counters: counters(0) });
-    j.recordAnswers([[0, assigned('2120000001')]]);
+    j.recordAnswers(new Map([[0, assigned('2120000001')]]));
     j.close();
     appendFileSync(path, '{"a":[[1,"assigned","21200'); // kill -9 in the middle of a write
     const first = await Journal.resume(path, header);
     expect([...first.state.answers.keys()]).toEqual([0]);
-    first.journal.recordAnswers([[1, assigned('2120000002')]]);
+    first.journal.recordAnswers(new Map([[1, assigned('2120000002')]]));
     first.journal.checkpoint({ next: 1, bytes: 20, counters: counters(1) });
     first.journal.close();
     expect(readFileSync(path, 'utf8')).not.toContain('21200\n'); // the torn fragment is gone
@@ -64,7 +64,7 @@ describe('journal', () => {
   it('a journal without a checkpoint resumes from the first row with the answers it holds', async () => {
     const { header, path } = setup();
     const j = Journal.create(path, header);
-    j.recordAnswers([[5, assigned('2120000006')]]);
+    j.recordAnswers(new Map([[5, assigned('2120000006')]]));
     j.close();
     const { journal, state } = await Journal.resume(path, header);
     journal.close();
