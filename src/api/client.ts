@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from './undici-pool.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
+import { checkBatchRequest, parseBatchResponse } from './batch-check.js';
 import { runExchange, type ExchangeOutcome, type RawResponse } from './dispatch.js';
 import { ApiError, type ApiErrorDetails } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
@@ -110,8 +111,18 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   // async so that a refused body (checkRequest) rejects like every other failure instead of throwing.
   return {
+    // The hot endpoint: hand-written checks (batch-check.ts), zod only to word a refusal.
     assignBatch: async (body, signal) =>
-      call({ route: '/assignment/batch', body: checkRequest(BatchRequest, body, 'POST /assignment/batch'), schema: BatchResponse, expected: BATCH_SHAPE }, signal),
+      call(
+        {
+          route: '/assignment/batch',
+          body: checkBatchRequest(body) ?? checkRequest(BatchRequest, body, 'POST /assignment/batch'),
+          schema: BatchResponse,
+          parse: parseBatchResponse,
+          expected: BATCH_SHAPE,
+        },
+        signal,
+      ),
     assignOne: async (body, signal) =>
       call({ route: '/assignment', body: checkRequest(AssignRequest, body, 'POST /assignment'), schema: AssignResponse, expected: ASSIGN_SHAPE }, signal),
     listAnis: async (query, signal) => {
@@ -137,6 +148,8 @@ interface CallSpec<S extends z.ZodType> {
   route: string;
   body?: unknown;
   schema: S;
+  /** Accepts exactly what `schema` accepts, faster; undefined hands the answer to `schema` (which words the refusal). */
+  parse?: (json: unknown) => z.infer<S> | undefined;
   expected: string;
 }
 
@@ -223,6 +236,8 @@ function parseBody<S extends z.ZodType>(res: RawResponse, spec: CallSpec<S>, c: 
     // Scrubbed before it is cut: a cut through the key would leave its first characters in the message.
     throw fail(`that is not JSON (${c.scrub(type)}, starting ${JSON.stringify(c.scrub(text).slice(0, 60))})`);
   }
+  const checked = spec.parse?.(json);
+  if (checked !== undefined) return checked;
   const parsed = spec.schema.safeParse(json);
   if (!parsed.success) throw fail(`that does not match the documented shape (${c.scrub(formatIssues(parsed.error))})`);
   return parsed.data;

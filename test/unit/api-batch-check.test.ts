@@ -1,0 +1,155 @@
+import { inspect } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { checkBatchRequest, parseBatchResponse } from '../../src/api/batch-check.js';
+import { createApiClient } from '../../src/api/client.js';
+import { BatchRequest, BatchResponse } from '../../src/api/schemas.js';
+import { isAppError } from '../../src/errors.js';
+import { sendJson, startHttpServer, useCleanup } from './api-servers.js';
+
+// Every detail counts: key order (JSON.stringify follows it), keys present with undefined, types.
+const show = (value: unknown): string => inspect(value, { depth: null, maxArrayLength: null, maxStringLength: null, sorted: false });
+
+/** The hand check accepts iff zod does, with output identical to zod's, and leaves its input alone. */
+function expectAsZod(check: (value: unknown) => unknown, schema: z.ZodType, value: unknown): void {
+  const before = show(value);
+  const hand = check(value);
+  const parsed = schema.safeParse(value);
+  expect(hand !== undefined, `hand check ${hand === undefined ? 'refused' : 'accepted'} ${before}`).toBe(parsed.success);
+  if (parsed.success) {
+    expect(show(hand)).toBe(show(parsed.data));
+    expect(hand).toStrictEqual(parsed.data);
+  }
+  expect(show(value)).toBe(before);
+}
+
+// Any JSON-ish value, including undefined (a key present with nothing in it).
+const wrong = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.string({ maxLength: 6 }),
+  fc.constant([]),
+  fc.constant({}),
+  fc.jsonValue({ maxDepth: 2 }),
+);
+/** Mostly the valid value, sometimes anything else. */
+const mostly = <T>(valid: fc.Arbitrary<T>): fc.Arbitrary<unknown> => fc.oneof({ arbitrary: valid, weight: 8 }, { arbitrary: wrong, weight: 1 });
+/** An object with each key sometimes absent, plus sometimes unknown keys (which may shadow nothing or a known key). */
+const nearObject = <T extends Record<string, fc.Arbitrary<unknown>>>(fields: T): fc.Arbitrary<Record<string, unknown>> =>
+  fc
+    .tuple(
+      fc.record(fields, { requiredKeys: [] }),
+      fc.oneof({ arbitrary: fc.constant({}), weight: 4 }, { arbitrary: fc.dictionary(fc.constantFrom('x', 'request_id', 'row_id', 'leads', 'results', '__proto__', 'toString'), wrong, { maxKeys: 2 }), weight: 1 }),
+    )
+    // Spread defines keys (never calls the __proto__ setter), as JSON.parse does.
+    .map(([known, extra]) => ({ ...extra, ...known }));
+
+const digits = (min: number, max: number): fc.Arbitrary<string> => fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: min, maxLength: max });
+const phone = fc.oneof(
+  { arbitrary: digits(10, 15), weight: 6 },
+  { arbitrary: digits(0, 18), weight: 2 },
+  { arbitrary: fc.constantFrom('5550100123\n', ' 5550100123', '+15550100123', '٥٥٥٠١٠٠١٢٣٤', '５５５０１００１２３', '555-010-0123'), weight: 1 },
+);
+const rowId = fc.oneof(fc.integer({ min: 1, max: 1_000_000 }).map(String), fc.string({ maxLength: 4 }));
+const lead = nearObject({ row_id: mostly(rowId), prospect_phone: mostly(phone), prospect_zip: mostly(fc.string({ maxLength: 5 })), dialer_campaign: mostly(fc.string({ maxLength: 5 })) });
+const request = nearObject({ real_time: mostly(fc.boolean()), leads: mostly(fc.array(mostly(lead), { maxLength: 5 })) });
+
+const nullishString = fc.oneof(fc.string({ maxLength: 10 }), fc.constant(null), fc.constant(undefined));
+// Every JSON value is a valid row_id (z.coerce.string()); strings most often.
+const resultRowId = fc.oneof({ arbitrary: rowId, weight: 4 }, { arbitrary: fc.jsonValue({ maxDepth: 1 }), weight: 1 });
+const result = nearObject({ row_id: resultRowId, outboundani: mostly(nullishString), error: mostly(nullishString) });
+const response = nearObject({ success: mostly(fc.boolean()), results: mostly(fc.oneof(fc.array(mostly(result), { maxLength: 5 }), fc.constant(undefined))), message: mostly(nullishString) });
+
+const RUNS = { numRuns: 2_000 };
+
+describe('checkBatchRequest ≡ BatchRequest.safeParse', () => {
+  it('on nearly valid bodies (fields wrong, absent, undefined, unknown keys)', () => {
+    fc.assert(fc.property(request, (value) => expectAsZod(checkBatchRequest, BatchRequest, value)), RUNS);
+  });
+
+  it('on arbitrary values', () => {
+    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.anything()), (value) => expectAsZod(checkBatchRequest, BatchRequest, value)), RUNS);
+  });
+
+  it('on what the pipeline sends, and on the edges of the phone pattern and row_id', () => {
+    const ok = { row_id: '1', prospect_phone: '5550100123' };
+    const cases: unknown[] = [
+      { real_time: false, leads: [{ row_id: '1', prospect_phone: '5550100123', prospect_zip: '90210', dialer_campaign: '9001' }, { row_id: '2', prospect_phone: '555010012345678' }] },
+      { leads: [ok], real_time: undefined },
+      { leads: [{ ...ok, prospect_zip: undefined, extra: 1 }] },
+      { leads: [] },
+      { leads: [{ ...ok, row_id: '' }] },
+      { leads: [{ ...ok, row_id: 1 }] },
+      { leads: [{ ...ok, prospect_phone: '555010012' }] },
+      { leads: [{ ...ok, prospect_phone: '5550100123456789' }] },
+      { leads: [{ ...ok, prospect_phone: '5550100123\n' }] },
+      { leads: [ok, null] },
+      { leads: [ok], real_time: 'yes' },
+      // Inherited keys count for zod, so they count here too.
+      Object.create({ leads: [ok] }) as unknown,
+      { leads: new Array(2) },
+    ];
+    for (const value of cases) expectAsZod(checkBatchRequest, BatchRequest, value);
+  });
+});
+
+describe('parseBatchResponse ≡ BatchResponse.safeParse', () => {
+  it('on nearly valid answers (fields wrong, absent, null, numbers as row_id, unknown keys)', () => {
+    fc.assert(fc.property(response, (value) => expectAsZod(parseBatchResponse, BatchResponse, value)), RUNS);
+  });
+
+  it('on arbitrary values, and on JSON text as the client parses it', () => {
+    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.anything()), (value) => expectAsZod(parseBatchResponse, BatchResponse, value)), RUNS);
+    fc.assert(fc.property(response, (value) => expectAsZod(parseBatchResponse, BatchResponse, JSON.parse(JSON.stringify(value)))), RUNS);
+  });
+
+  it('on the documented answer and on the odd ones', () => {
+    const cases: unknown[] = [
+      { success: true, results: [{ row_id: '1', outboundani: '5550100999', error: '' }, { row_id: 2, outboundani: null, error: 'No ANI' }] },
+      { success: false, message: 'batch refused' },
+      { success: true, results: [{ row_id: null }, { row_id: [1, 2] }, { row_id: { a: 1 } }, { row_id: 1e21 }, { row_id: -0 }, { row_id: true }] },
+      { success: true, results: [{ outboundani: '5550100999' }] },
+      { success: true, results: [{ row_id: '1', error: 5 }] },
+      { success: true, results: 'none' },
+      { success: 'yes' },
+      JSON.parse('{"success":true,"__proto__":{"x":1},"results":[{"row_id":"1","__proto__":{"error":"e"}}]}'),
+      // String() throws on an object without a prototype: zod refuses it, and so do we.
+      { success: true, results: [{ row_id: Object.create(null) as unknown }] },
+      new Date(0),
+    ];
+    for (const value of cases) expectAsZod(parseBatchResponse, BatchResponse, value);
+  });
+});
+
+describe('the client on POST /assignment/batch', () => {
+  const { serve, defer } = useCleanup();
+  const connect = (url: string) => {
+    const c = createApiClient({ baseUrl: url, apiKey: 'oiq_test_key', timeoutMs: 2_000, connections: 1, userAgent: 'oiq-batch/test' });
+    defer(() => c.close());
+    return c;
+  };
+
+  it('sends exactly the JSON it sent with zod (unknown keys dropped, schema key order) and returns zod\'s answer', async () => {
+    const answer = { success: true, request_id: 'r-1', results: [{ row_id: 1, outboundani: '5550100999', error: null, extra: true }, { error: 'No ANI', row_id: '2' }] };
+    const server = await serve(startHttpServer((res) => sendJson(res, 200, answer)));
+    const body = { leads: [{ prospect_phone: '5550100123', row_id: '1', note: 'x' }, { row_id: '2', dialer_campaign: '9001', prospect_phone: '5550100124' }], real_time: true };
+    const reply = await connect(server.url).assignBatch(body);
+    expect(server.requests[0]?.body).toBe(JSON.stringify(BatchRequest.parse(body)));
+    expect(reply.body).toStrictEqual(BatchResponse.parse(answer));
+  });
+
+  it('words a refused request and a refused answer with zod\'s messages', async () => {
+    const server = await serve(startHttpServer((res) => sendJson(res, 200, { success: true, results: [{ row_id: '1', outboundani: 5 }] })));
+    const api = connect(server.url);
+    const refused = await api.assignBatch({ leads: [{ row_id: '1', prospect_phone: '12' }] }).catch((err: unknown) => err);
+    expect(isAppError(refused, 'E_INTERNAL')).toBe(true);
+    expect((refused as Error).message).toBe('refusing to send an invalid request to POST /assignment/batch: leads.0.prospect_phone: Invalid string: must match pattern /^\\d{10,15}$/');
+    const bad = await api.assignBatch({ leads: [{ row_id: '1', prospect_phone: '5550100123' }] }).catch((err: unknown) => err);
+    expect((bad as Error).message).toContain('does not match the documented shape (results.0.outboundani: Invalid input: expected string, received number)');
+    expect(server.requests).toHaveLength(1);
+  });
+});
