@@ -3,7 +3,7 @@ import type { ApiClient } from '../api/client.js';
 import type { CircuitBreaker } from '../api/breaker.js';
 import { classifyFailure } from '../api/classify.js';
 import { callWithRetry, computeBackoffMs, type RetryBudget, type RetryPolicy, sleep } from '../api/retry.js';
-import type { BatchLead, BatchResponse } from '../api/schemas.js';
+import type { BatchLead, BatchResponse, BatchResult } from '../api/schemas.js';
 import type { Shard } from '../config/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { prepareLead, type ColumnMap } from '../leads/index.js';
@@ -170,20 +170,41 @@ function recordSoFar(g: GroupAnswers, ctx: SendContext): void {
   ctx.record(fresh);
 }
 
-/** Matches answer rows to sent rows by row_id (never by position); returns the rows the answer left out. */
+/**
+ * Matches answer rows to sent rows by row_id (never by position); returns the rows the answer left out.
+ * Sent row_ids are unique (the row's number). Answers usually keep the request's order, so each answer
+ * row is first checked against the sent row at its own index; from the first row that is not that one,
+ * the rest is matched through a map of the rows not yet answered. Same outcomes, in the same order, as
+ * matching everything through the map, which costs ~3× more on an in-order answer (a Map of every id per batch).
+ */
 export function matchResults(items: readonly JobItem<BatchLead>[], body: BatchResponse, out: Map<number, RowOutcome>, e164: boolean): JobItem<BatchLead>[] {
+  const results = body.results ?? [];
+  let matched = 0; // items[0..matched) were answered, in order, by results[0..matched)
+  while (matched < results.length && matched < items.length) {
+    const r = results[matched]!;
+    const item = items[matched]!;
+    if (r.row_id !== item.payload.row_id) break;
+    setOutcome(out, item, r, e164);
+    matched++;
+  }
+  if (matched === results.length) return items.slice(matched);
   const byId = new Map<string, JobItem<BatchLead>>();
-  for (const item of items) byId.set(item.payload.row_id, item);
-  for (const r of body.results ?? []) {
+  for (let i = matched; i < items.length; i++) byId.set(items[i]!.payload.row_id, items[i]!);
+  for (let i = matched; i < results.length; i++) {
+    const r = results[i]!;
     const item = byId.get(r.row_id);
     if (!item) continue; // unknown or duplicate row_id: ignored, never credited to another row
     byId.delete(r.row_id);
-    const ani = r.outboundani ?? '';
-    const error = r.error ?? '';
-    if (error === '' && ani !== '') out.set(item.index, { status: 'assigned', value: e164 ? toE164(ani) : ani, error: '' });
-    else out.set(item.index, { status: 'rejected', value: '', error: error || 'the API returned no ANI and no reason' });
+    setOutcome(out, item, r, e164);
   }
   return [...byId.values()];
+}
+
+function setOutcome(out: Map<number, RowOutcome>, item: JobItem<BatchLead>, r: BatchResult, e164: boolean): void {
+  const ani = r.outboundani ?? '';
+  const error = r.error ?? '';
+  if (error === '' && ani !== '') out.set(item.index, { status: 'assigned', value: e164 ? toE164(ani) : ani, error: '' });
+  else out.set(item.index, { status: 'rejected', value: '', error: error || 'the API returned no ANI and no reason' });
 }
 
 /** Formats a North American ANI as E.164 (+1NXXNXXXXXX); other lengths get a leading +. */
