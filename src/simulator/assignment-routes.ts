@@ -1,8 +1,10 @@
 /**
  * POST /assignment and POST /assignment/batch: envelope checks (cheap, no zod), per-lead checks and
  * the selector. Pure apart from the inventory's rotation counters and the `onProcessed` callback.
+ * A batch answer is written as JSON text directly, row by row: no object per row to stringify.
  */
 import { INVALID_PHONE, NO_ANI, assignAni, isValidProspectPhone } from './assign.js';
+import type { ScannedBatch } from './batch-scan.js';
 import type { Inventory } from './inventory.js';
 import { shuffleInPlace, type Rng } from './prng.js';
 import type { HandlerResult, ParsedBody } from './types.js';
@@ -22,12 +24,6 @@ export interface BatchOptions {
   shuffleRng: Rng | undefined;
   /** Index of the lead to drop (not processed, not answered), or -1. */
   missingRowIndex(leadCount: number): number;
-}
-
-interface BatchRow {
-  row_id: string;
-  outboundani: string;
-  error: string;
 }
 
 type Lead = Record<string, unknown>;
@@ -50,11 +46,47 @@ function checkLead(lead: Lead): string {
   return '';
 }
 
-function assignLead(ctx: AssignmentContext, lead: Lead): string | undefined {
-  const phone = lead.prospect_phone as string;
+function assignLead(ctx: AssignmentContext, phone: string, zip: string | undefined): string | undefined {
   ctx.onProcessed(phone);
-  const zip = typeof lead.prospect_zip === 'string' ? lead.prospect_zip : undefined;
   return assignAni(ctx.inventory, phone, zip);
+}
+
+function zipOf(lead: Lead): string | undefined {
+  return typeof lead.prospect_zip === 'string' ? lead.prospect_zip : undefined;
+}
+
+/** The end of an unassigned answer row, `,"outboundani":"","error":"…"}`, for each row error. */
+const ERROR_TAILS = new Map(
+  [INVALID_PHONE, 'Invalid prospect_zip', 'Invalid dialer_campaign', NO_ANI].map((error) => [error, `,"outboundani":"","error":${JSON.stringify(error)}}`]),
+);
+
+function errorTail(error: string): string {
+  return ERROR_TAILS.get(error) ?? `,"outboundani":"","error":${JSON.stringify(error)}}`;
+}
+
+/**
+ * Acts on every lead without a row error (except the dropped one) and writes the answer as the same
+ * text JSON.stringify gives for `{success: true, results}`; row i is `quotedRowIds[i]`, `phones[i]`
+ * (a valid phone when `errors[i]` is ''), `zips[i]`.
+ */
+function answerBatch(ctx: AssignmentContext, options: BatchOptions, leads: ScannedBatch, errors: readonly string[]): HandlerResult {
+  const { quotedRowIds, phones, zips } = leads;
+  const skip = options.missingRowIndex(quotedRowIds.length);
+  const rows: string[] = [];
+  for (let i = 0; i < quotedRowIds.length; i++) {
+    if (i === skip) continue;
+    const head = `{"row_id":${quotedRowIds[i] as string}`;
+    const error = errors[i] as string;
+    if (error !== '') {
+      rows.push(head + errorTail(error));
+      continue;
+    }
+    const ani = assignLead(ctx, phones[i] as string, zips[i]);
+    // Inventory phones are digits only (createInventory), so they need no escaping.
+    rows.push(ani === undefined ? head + errorTail(NO_ANI) : `${head},"outboundani":"${ani}","error":""}`);
+  }
+  if (options.shuffleRng !== undefined) shuffleInPlace(options.shuffleRng, rows);
+  return { status: 200, json: `{"success":true,"results":[${rows.join(',')}]}` };
 }
 
 /** Checks the parts of a body both routes share: a JSON object whose real_time, if any, is boolean. */
@@ -82,7 +114,7 @@ export function handleAssign(parsed: ParsedBody, ctx: AssignmentContext): Handle
   const body = checked.body;
   const error = checkLead(body);
   if (error !== '') return refuse(400, error);
-  const ani = assignLead(ctx, body);
+  const ani = assignLead(ctx, body.prospect_phone as string, zipOf(body));
   if (ani === undefined) return refuse(200, NO_ANI);
   return { status: 200, payload: { success: true, ani, message: 'ANI assigned successfully' } };
 }
@@ -109,20 +141,33 @@ export function handleBatch(parsed: ParsedBody, ctx: AssignmentContext, options:
     errors[i] = error;
   }
 
-  const skip = options.missingRowIndex(leads.length);
-  const results: BatchRow[] = [];
+  const columns: ScannedBatch = { quotedRowIds: [], phones: [], zips: [] };
   for (let i = 0; i < leads.length; i++) {
-    if (i === skip) continue;
     const lead = leads[i] as Lead;
-    const row_id = lead.row_id as string;
-    const error = errors[i] as string;
-    if (error !== '') {
-      results.push({ row_id, outboundani: '', error });
-      continue;
-    }
-    const ani = assignLead(ctx, lead);
-    results.push(ani === undefined ? { row_id, outboundani: '', error: NO_ANI } : { row_id, outboundani: ani, error: '' });
+    columns.quotedRowIds.push(JSON.stringify(lead.row_id));
+    columns.phones.push(errors[i] === '' ? (lead.prospect_phone as string) : undefined);
+    columns.zips.push(zipOf(lead));
   }
-  if (options.shuffleRng !== undefined) shuffleInPlace(options.shuffleRng, results);
-  return { status: 200, payload: { success: true, results } };
+  return answerBatch(ctx, options, columns, errors);
+}
+
+/**
+ * POST /assignment/batch for a body scanBatchBody could read: the same checks and answer as
+ * handleBatch gives for that body (every lead there is an object with a non-empty string row_id and
+ * optional fields that are strings or null, so only the phone can be wrong).
+ */
+export function handleScannedBatch(leads: ScannedBatch, ctx: AssignmentContext, options: BatchOptions): HandlerResult {
+  const count = leads.quotedRowIds.length;
+  if (options.maxBatchSize !== undefined && count > options.maxBatchSize) {
+    return refuse(413, `Batch too large: ${count} leads (max ${options.maxBatchSize})`);
+  }
+  const errors: string[] = new Array<string>(count);
+  for (let i = 0; i < count; i++) {
+    const error = isValidProspectPhone(leads.phones[i]) ? '' : INVALID_PHONE;
+    if (error !== '' && options.rejectBatchOnInvalidRow) {
+      return refuse(400, `${error} (row_id ${(leads.quotedRowIds[i] as string).slice(1, -1)})`);
+    }
+    errors[i] = error;
+  }
+  return answerBatch(ctx, options, leads, errors);
 }

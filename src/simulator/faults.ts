@@ -131,7 +131,7 @@ export function formatRetryAfter(faults: ResolvedFaults, now: number): string {
   return String(Math.ceil(faults.retryAfterSeconds));
 }
 
-/** Extra milliseconds before answering (0 when no latency is configured). */
+/** Milliseconds from a request's arrival to its answer, jitter included (0 when none is configured). */
 export function rollLatency(faults: ResolvedFaults, rng: Rng): number {
   const jitter = faults.latencyJitterMs > 0 ? rng() * faults.latencyJitterMs : 0;
   return faults.latencyMs + jitter;

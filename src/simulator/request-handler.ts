@@ -1,12 +1,15 @@
 /**
  * One request through the simulator: read the body, then (in this order) down → auth → route →
  * body size → rate limit / 503 / reset-before → process → 500 / reset / hang / malformed after
- * processing → latency → answer. Decisions are synchronous; only the answer may be delayed.
+ * processing → latency → answer. Decisions are synchronous; only the answer may be delayed, until
+ * the latency has passed since the request arrived.
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { countBatchLeads, handleAssign, handleBatch, type AssignmentContext } from './assignment-routes.js';
+import { performance } from 'node:perf_hooks';
+import { countBatchLeads, handleAssign, handleBatch, handleScannedBatch, type AssignmentContext } from './assignment-routes.js';
+import { scanBatchBody, type ScannedBatch } from './batch-scan.js';
 import { formatRetryAfter, rollLatency, rollPostFault, rollPreFault, type ResolvedFaults, type TokenBucket } from './faults.js';
-import { MAX_BODY_BYTES, parseJsonBody, readBody, sendJson, sendText } from './http-io.js';
+import { MAX_BODY_BYTES, parseJsonBody, readBody, sendText } from './http-io.js';
 import type { Inventory } from './inventory.js';
 import { applyNrmAction, listAnis, type NrmContext } from './nrm-routes.js';
 import { rollChance, type Rng } from './prng.js';
@@ -42,7 +45,7 @@ const ROUTES = new Map<string, { method: string; name: RouteName }>([
 ]);
 
 type Reply =
-  | { kind: 'json'; status: number; payload: unknown; headers?: OutgoingHttpHeaders }
+  | { kind: 'json'; status: number; text: string; headers?: OutgoingHttpHeaders }
   | { kind: 'malformed'; text: string }
   | { kind: 'reset' }
   | { kind: 'hang' };
@@ -50,9 +53,12 @@ type Reply =
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
 
 function failure(status: number, message: string, headers?: OutgoingHttpHeaders): Reply {
-  return headers === undefined
-    ? { kind: 'json', status, payload: { success: false, message } }
-    : { kind: 'json', status, payload: { success: false, message }, headers };
+  const text = JSON.stringify({ success: false, message });
+  return headers === undefined ? { kind: 'json', status, text } : { kind: 'json', status, text, headers };
+}
+
+function jsonOf(result: HandlerResult): string {
+  return 'json' in result ? result.json : JSON.stringify(result.payload);
 }
 
 function checkAuth(state: SimulatorState, header: string | undefined): Reply | undefined {
@@ -62,7 +68,15 @@ function checkAuth(state: SimulatorState, header: string | undefined): Reply | u
   return failure(401, 'Unauthorized', { 'www-authenticate': 'Bearer' });
 }
 
-function dispatch(state: SimulatorState, name: RouteName, parse: () => ParsedBody, query: string): HandlerResult {
+/** A batch body as the fast reader's columns when it could read it, else as parsed JSON. */
+type BatchBody = { scanned: ScannedBatch } | { parsed: ParsedBody };
+
+function readBatchBody(body: string): BatchBody {
+  const scanned = scanBatchBody(body);
+  return scanned !== undefined ? { scanned } : { parsed: parseJsonBody(body) };
+}
+
+function dispatch(state: SimulatorState, name: RouteName, batch: BatchBody | undefined, parse: () => ParsedBody, query: string): HandlerResult {
   const assignment: AssignmentContext = {
     inventory: state.inventory,
     onProcessed: (phone) => recordProcessed(state.stats, phone),
@@ -72,14 +86,17 @@ function dispatch(state: SimulatorState, name: RouteName, parse: () => ParsedBod
       return listAnis(state.inventory, new URLSearchParams(query));
     case 'assign':
       return handleAssign(parse(), assignment);
-    case 'batch':
-      return handleBatch(parse(), assignment, {
+    case 'batch': {
+      const options = {
         maxBatchSize: state.faults.maxBatchSize,
         rejectBatchOnInvalidRow: state.faults.rejectBatchOnInvalidRow,
         shuffleRng: state.faults.shuffleResults ? state.shuffleRng : undefined,
-        missingRowIndex: (count) =>
+        missingRowIndex: (count: number) =>
           rollChance(state.faultRng, state.faults.missingRowRate) ? Math.floor(state.faultRng() * count) : -1,
-      });
+      };
+      if (batch !== undefined && 'scanned' in batch) return handleScannedBatch(batch.scanned, assignment, options);
+      return handleBatch(batch?.parsed ?? parse(), assignment, options);
+    }
     default: {
       const nrm: NrmContext = { inventory: state.inventory, remediated: state.remediated };
       const outcome = applyNrmAction(nrm, name, parse());
@@ -98,10 +115,10 @@ function malformBody(state: SimulatorState, text: string): string {
 function decide(state: SimulatorState, req: IncomingMessage, path: string, query: string, body: string | undefined): Reply {
   const route = ROUTES.get(path);
   // Leads are counted before any refusal: leadsReceived includes rejected requests.
-  let parsedBatch: ParsedBody | undefined;
+  let batch: BatchBody | undefined;
   if (route?.name === 'batch' && body !== undefined) {
-    parsedBatch = parseJsonBody(body);
-    state.stats.leadsReceived += countBatchLeads(parsedBatch);
+    batch = readBatchBody(body);
+    state.stats.leadsReceived += 'scanned' in batch ? batch.scanned.quotedRowIds.length : countBatchLeads(batch.parsed);
   } else if (route?.name === 'assign' && body !== undefined) {
     state.stats.leadsReceived++;
   }
@@ -118,7 +135,7 @@ function decide(state: SimulatorState, req: IncomingMessage, path: string, query
   if (pre === 'unavailable') return failure(503, 'Service unavailable');
   if (pre === 'resetBefore') return { kind: 'reset' };
 
-  const result = dispatch(state, route.name, () => parsedBatch ?? parseJsonBody(body), query);
+  const result = dispatch(state, route.name, batch, () => parseJsonBody(body), query);
   switch (rollPostFault(state.faults, state.faultRng)) {
     case 'error500':
       return failure(500, 'Internal server error');
@@ -127,16 +144,16 @@ function decide(state: SimulatorState, req: IncomingMessage, path: string, query
     case 'hang':
       return { kind: 'hang' };
     case 'malformed':
-      return { kind: 'malformed', text: malformBody(state, JSON.stringify(result.payload)) };
+      return { kind: 'malformed', text: malformBody(state, jsonOf(result)) };
     default:
-      return { kind: 'json', status: result.status, payload: result.payload };
+      return { kind: 'json', status: result.status, text: jsonOf(result) };
   }
 }
 
 function deliver(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
   switch (reply.kind) {
     case 'json':
-      sendJson(res, reply.status, reply.payload, reply.headers);
+      sendText(res, reply.status, reply.text, reply.headers);
       return;
     case 'malformed':
       sendText(res, 200, reply.text);
@@ -154,8 +171,27 @@ function countReply(stats: SimulatorStats, reply: Reply): void {
   incrementCount(stats.byStatus, reply.kind === 'json' ? String(reply.status) : reply.kind === 'malformed' ? '200' : reply.kind);
 }
 
+/**
+ * Delivers the reply once `dueAt` (performance.now() time) has come. A timer may fire a little early
+ * (libuv's clock is whole milliseconds, read once per loop turn), so it checks and waits for the rest.
+ */
+function deliverAt(state: SimulatorState, req: IncomingMessage, res: ServerResponse, reply: Reply, dueAt: number): void {
+  const wait = dueAt - performance.now();
+  if (wait <= 0) {
+    deliver(req, res, reply);
+    return;
+  }
+  const timer = setTimeout(() => {
+    state.timers.delete(timer);
+    deliverAt(state, req, res, reply, dueAt);
+  }, Math.ceil(wait));
+  state.timers.add(timer);
+}
+
 /** Serves one request; never rejects (a simulator bug answers 500 with its message). */
 export async function handleRequest(state: SimulatorState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  // The latency counts from here: reading and processing the body is part of it, not added to it.
+  const arrivedAt = performance.now();
   const rawUrl = req.url ?? '/';
   const q = rawUrl.indexOf('?');
   let path = q === -1 ? rawUrl : rawUrl.slice(0, q);
@@ -177,14 +213,7 @@ export async function handleRequest(state: SimulatorState, req: IncomingMessage,
     reply = failure(500, `Simulator internal error: ${(err as Error).message}`);
   }
   countReply(state.stats, reply);
-  const delay = rollLatency(state.faults, state.faultRng);
-  if (delay <= 0) {
-    deliver(req, res, reply);
-    return;
-  }
-  const timer = setTimeout(() => {
-    state.timers.delete(timer);
-    deliver(req, res, reply);
-  }, delay);
-  state.timers.add(timer);
+  const latency = rollLatency(state.faults, state.faultRng);
+  if (latency <= 0) deliver(req, res, reply);
+  else deliverAt(state, req, res, reply, arrivedAt + latency);
 }

@@ -7,9 +7,12 @@ export const SIMULATOR_WRONG_TYPE_KEY = 'sim-wrong-type-key';
 
 /** Fault knobs; every rate is a fraction in [0, 1] drawn per request from the seeded PRNG. */
 export interface SimulatorFaults {
-  /** Added to every response (default 0). */
+  /**
+   * Each answer leaves this many milliseconds after its request arrived: reading and processing the
+   * body count toward it, they are not added to it (default 0: answer as soon as processed).
+   */
   latencyMs?: number;
-  /** Uniform 0..jitter extra milliseconds (seeded). */
+  /** Uniform 0..jitter extra milliseconds on top of latencyMs (seeded). */
   latencyJitterMs?: number;
   /** Fraction of requests answered 503 before processing (default 0). */
   errorRate?: number;
@@ -112,11 +115,11 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-/** What a route handler answers: an HTTP status and a JSON payload. */
-export interface HandlerResult {
-  status: number;
-  payload: unknown;
-}
+/**
+ * What a route handler answers: an HTTP status and a JSON payload, or that payload's JSON text when
+ * the handler wrote it directly (the batch route, whose answer is the hot path).
+ */
+export type HandlerResult = { status: number; payload: unknown } | { status: number; json: string };
 
 /** A parsed JSON request body, or why it could not be parsed. */
 export type ParsedBody = { value: unknown } | { error: string };
