@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto';
 import { closeSync, fsync, fsyncSync, ftruncateSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { AppError } from '../errors.js';
 import type { CounterSnapshot } from './counters.js';
 import type { RowOutcome } from './types.js';
+
+const fsyncAsync = promisify(fsync);
 
 const VERSION = 1;
 const SAMPLE_BYTES = 1 << 20;
@@ -118,10 +121,14 @@ export class Journal {
     this.syncSoon();
   }
 
-  /** Appends a checkpoint and makes the journal durable. */
-  checkpoint(cp: Checkpoint): void {
+  /**
+   * Appends a checkpoint and makes the journal durable. The fsync runs off the main thread: a
+   * synchronous one held up every answer arriving meanwhile (5–20 ms a checkpoint on a shared disk),
+   * and answers may still be appended while it runs (a line written before it completes is covered).
+   */
+  async checkpoint(cp: Checkpoint): Promise<void> {
     this.append(`${JSON.stringify({ c: cp })}\n`);
-    fsyncSync(this.fd);
+    await fsyncAsync(this.fd);
   }
 
   /** Writes a whole line at the end (explicit positions: the file may have been cut back on resume). */

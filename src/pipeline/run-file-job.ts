@@ -86,7 +86,7 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
     sink = out;
     if (journal && !resume) {
       await out.sync();
-      journal.checkpoint({ next: 0, bytes: out.bytesWritten(), counters: counters.snapshot() });
+      await journal.checkpoint({ next: 0, bytes: out.bytesWritten(), counters: counters.snapshot() });
     }
     if (resume) deps.logger.info({ fromRow: resume.checkpoint.next, answersKept: resume.answers.size }, 'resuming');
     const stop = await runJob({

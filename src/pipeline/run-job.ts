@@ -82,6 +82,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   let rowsRead = startIndex;
   let writtenNext = startIndex; // every row before it is in the sink (what a checkpoint may claim)
   let lastCheckpoint = now();
+  let checkpointing: Promise<void> | undefined; // the checkpoint running in the background, if any
   const checkpointEveryMs = opts.checkpointEveryMs ?? 1_000;
 
   const ctx: SendContext = { signal: hard.signal, stopping: soft.signal, counters, logger };
@@ -159,14 +160,21 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
       await opts.sink.writeRows(out);
     }
     writtenNext = next;
-    if (opts.journal && now() - lastCheckpoint >= checkpointEveryMs) await checkpoint();
+    if (opts.journal && checkpointing === undefined && now() - lastCheckpoint >= checkpointEveryMs) {
+      // In the background: its two fsyncs take milliseconds on a busy disk, and the loop must go on
+      // sending meanwhile (awaiting them left free slots idle: 2–3% of the 50 ms benchmark's throughput).
+      checkpointing = checkpoint()
+        .catch((err: unknown) => stopWith(toAppError(err), false))
+        .finally(() => (checkpointing = undefined));
+    }
   };
 
+  /** Claims the rows written so far; what it claims (row, bytes, counts) is read together, before any wait. */
   const checkpoint = async () => {
     lastCheckpoint = now();
-    const next = writtenNext;
-    await opts.sink.sync();
-    opts.journal?.checkpoint({ next, bytes: opts.sink.bytesWritten(), counters: counters.snapshot() });
+    const claim = { next: writtenNext, bytes: opts.sink.bytesWritten(), counters: counters.snapshot() };
+    await opts.sink.sync(); // makes every byte counted in `claim.bytes` durable, whatever is written meanwhile
+    await opts.journal?.checkpoint(claim);
   };
 
   const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * ((opts.limit.ceiling?.() ?? opts.limit.current()) + 2) * 2);
@@ -226,6 +234,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     signal.removeEventListener('abort', onStopSignal);
   }
   opts.onProgress?.({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: 0 });
+  await checkpointing;
   if (opts.journal) await checkpoint().catch((err) => logger.error({ err: (err as Error).message }, 'could not write the last checkpoint'));
   if (stop) logger.debug({ code: stop.code, nextRow: writtenNext }, 'job stopped early');
   return stop;

@@ -27,10 +27,10 @@ describe('journal', () => {
   it('reads back the last checkpoint and only the answers at or after it', async () => {
     const { header, path } = setup();
     const j = Journal.create(path, header);
-    j.checkpoint({ next: 0, bytes: 6, counters: counters(0) });
+    await j.checkpoint({ next: 0, bytes: 6, counters: counters(0) });
     j.recordAnswers(new Map([[0, assigned('2120000001')], [3, assigned('2120000004')]]));
     j.recordAnswers(new Map([[1, { status: 'failed', value: '', error: '503 Service Unavailable (gave up after 5 attempts)' }]]));
-    j.checkpoint({ next: 2, bytes: 40, counters: counters(2) });
+    await j.checkpoint({ next: 2, bytes: 40, counters: counters(2) });
     j.recordAnswers(new Map([[2, { status: 'rejected', value: '', error: 'No available ANI found' }]]));
     j.close();
     const { journal, state } = await Journal.resume(path, header);
@@ -45,14 +45,14 @@ describe('journal', () => {
   it('ignores a line torn by a crash and cuts it off, so lines appended after it are read on the next resume', async () => {
     const { header, path } = setup();
     const j = Journal.create(path, header);
-    j.checkpoint({ next: 0, bytes: 6, counters: counters(0) });
+    await j.checkpoint({ next: 0, bytes: 6, counters: counters(0) });
     j.recordAnswers(new Map([[0, assigned('2120000001')]]));
     j.close();
     appendFileSync(path, '{"a":[[1,"assigned","21200'); // kill -9 in the middle of a write
     const first = await Journal.resume(path, header);
     expect([...first.state.answers.keys()]).toEqual([0]);
     first.journal.recordAnswers(new Map([[1, assigned('2120000002')]]));
-    first.journal.checkpoint({ next: 1, bytes: 20, counters: counters(1) });
+    await first.journal.checkpoint({ next: 1, bytes: 20, counters: counters(1) });
     first.journal.close();
     expect(readFileSync(path, 'utf8')).not.toContain('21200\n'); // the torn fragment is gone
     const second = await Journal.resume(path, header);
