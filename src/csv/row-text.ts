@@ -12,12 +12,8 @@ export interface RowTextDialect {
   excelSafe: boolean;
 }
 
-/**
- * Turns one row into its CSV line, without the record delimiter (the writer joins lines with it).
- * With `count`, formats the first `count` cells only, a missing one as empty. Cells are formatted one
- * by one, so a row's line is the line of its first cells, the delimiter, and the line of the others.
- */
-export type RowFormatter = (row: readonly string[], count?: number) => string;
+/** Turns one row into its CSV line, without the record delimiter (the writer joins lines with it). */
+export type RowFormatter = (row: readonly string[]) => string;
 
 const QUOTE = 34;
 const LF = 10;
@@ -60,10 +56,10 @@ export function createRowFormatter(dialect: RowTextDialect): RowFormatter {
   };
 
   // One flat string per line from Array#join: building it with `+=` made a rope node per cell.
-  return (row, count = row.length) => {
-    if (count === row.length && isPlain(row)) return row.join(delimiter);
-    cells.length = count;
-    for (let i = 0; i < count; i++) cells[i] = formatCell(row[i] ?? '');
+  return (row) => {
+    if (isPlain(row)) return row.join(delimiter);
+    cells.length = row.length;
+    for (let i = 0; i < row.length; i++) cells[i] = formatCell(row[i] ?? '');
     return cells.join(delimiter);
   };
 }

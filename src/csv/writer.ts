@@ -10,23 +10,10 @@ import { createRowFormatter, type RowFormatter } from './row-text.js';
 import type { Sink } from './sink.js';
 import { createNewFileSink, createStreamSink, reopenFileSink, toWriteError } from './sink.js';
 
-/**
- * A row whose first cells are already formatted (`head`: formatCells of them; undefined when there are
- * none) and whose other `cells` are not: a row waiting for its answer holds one string, not its fields.
- */
-export interface SplitRow {
-  head: string | undefined;
-  cells: readonly string[];
-}
-
 /** A CSV output being written; exactly one of commit/abort ends it. */
 export interface CsvWriter {
   /** Appends rows; resolves when the sink can take more (back-pressure). */
   writeRows(rows: readonly (readonly string[])[]): Promise<void>;
-  /** Appends split rows: each line is exactly the line writeRows would write for the whole row. */
-  writeSplitRows(rows: readonly SplitRow[]): Promise<void>;
-  /** The first `count` cells of a row as they will appear in its line (a SplitRow's head). */
-  formatCells(cells: readonly string[], count: number): string;
   /** Bytes written so far, header and BOM included (all of them durable once sync() resolves). */
   bytesWritten(): number;
   /** Flushes and fsyncs the temporary file (for checkpoints). */
@@ -131,31 +118,16 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
     }
   };
 
-  /** Resolves when the chunks handed over must be waited for (back-pressure), at once otherwise. */
-  const afterRows = async (): Promise<void> => {
-    if (used >= CHUNK_BYTES || mustWait) {
-      mustWait = false;
-      await flush();
-    }
-  };
-  const { delimiter } = format;
-
   if (resumeAtBytes === undefined) accept((format.bom ? '\uFEFF' : '') + formatRow(header));
   return {
     async writeRows(rows) {
       if (rows.length === 0) return;
       for (const row of rows) accept(formatRow(row));
-      await afterRows();
-    },
-    async writeSplitRows(rows) {
-      if (rows.length === 0) return;
-      for (const { head, cells } of rows) {
-        if (head === undefined) accept(formatRow(cells));
-        else accept(cells.length === 0 ? head : head + delimiter + formatRow(cells));
+      if (used >= CHUNK_BYTES || mustWait) {
+        mustWait = false;
+        await flush();
       }
-      await afterRows();
     },
-    formatCells: (cells, count) => formatRow(cells, count),
     bytesWritten: () => written,
     async sync() {
       await flush();

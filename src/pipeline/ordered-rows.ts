@@ -3,14 +3,12 @@
  * Pure and synchronous; the job loop bounds its size by pausing the reader.
  */
 
-import type { SplitRow } from '../csv/index.js';
-
 /** A finished output row (with the warning to count when it is written), or null for a row that produces no output (another shard's). */
-export type FinishedRow = { out: SplitRow; status: string; error: string; warning?: string | undefined } | null;
+export type FinishedRow = { fields: string[]; status: string; error: string; warning?: string } | null;
 
 type Row = Exclude<FinishedRow, null>;
 /** Marks a slot whose row finished without output (null), as opposed to an empty slot (undefined). */
-const NO_OUTPUT: Row = { out: { head: undefined, cells: [] }, status: '', error: '' };
+const NO_OUTPUT = { fields: [], status: '', error: '' } as Row;
 
 /**
  * Holds finished rows until every row before them has finished, in a ring indexed by row number (it

@@ -191,5 +191,5 @@ async function* withHeaderAsData(source: CsvSource): AsyncGenerator<CsvRecord> {
 }
 
 function nullSink(): RowSink & { commit(): Promise<void>; abort(): Promise<void> } {
-  return { writeSplitRows: async () => undefined, formatCells: () => '', bytesWritten: () => 0, sync: async () => undefined, commit: async () => undefined, abort: async () => undefined };
+  return { writeRows: async () => undefined, bytesWritten: () => 0, sync: async () => undefined, commit: async () => undefined, abort: async () => undefined };
 }

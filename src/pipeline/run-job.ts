@@ -5,7 +5,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { CsvRecord, CsvWriter, SplitRow } from '../csv/index.js';
+import type { CsvRecord } from '../csv/index.js';
 import { AppError, isAppError } from '../errors.js';
 import type { RunCounters } from './counters.js';
 import type { Journal, ResumeState } from './journal.js';
@@ -13,7 +13,11 @@ import { OrderedRows } from './ordered-rows.js';
 import type { Job, JobItem, ResultColumns, RowOutcome, SendContext } from './types.js';
 
 /** The sink the job writes to (the CSV writer, or nothing for a dry run). */
-export type RowSink = Pick<CsvWriter, 'writeSplitRows' | 'formatCells' | 'bytesWritten' | 'sync'>;
+export interface RowSink {
+  writeRows(rows: readonly (readonly string[])[]): Promise<void>;
+  bytesWritten(): number;
+  sync(): Promise<void>;
+}
 
 /** How many groups may be in flight; `auto` concurrency changes it as the run goes. */
 export interface ConcurrencyLimit {
@@ -55,25 +59,11 @@ export interface RunJobOptions<P> {
 export type JobStop = AppError | undefined;
 
 /**
- * What a row's output is built from when its answer comes: its input cells before the first result
- * column already formatted (`head`), the cells from there on (`tail`, usually none), and its id for
- * logs. Thousands of rows wait for answers and outlive young-generation collections: one string each
- * instead of an array and a string per field halved what every collection had to copy.
+ * A row on its way to the API, with what its output row is built from when the answer comes: its
+ * fields, and its warning (counted when the row is written). Carried in the item, not in maps keyed by
+ * row: two map writes, a read and a delete per row were a tenth of the loop's time.
  */
-interface HeldRow {
-  head: string | undefined;
-  tail: readonly string[];
-  id: string | undefined;
-}
-
-/**
- * A row on its way to the API, with its held output and its warning (counted when the row is
- * written). Carried in the item, not in maps keyed by row: two map writes, a read and a delete per
- * row were a tenth of the loop's time.
- */
-type HeldItem<P> = JobItem<P> & HeldRow & { warning: string | undefined };
-
-const NO_CELLS: readonly string[] = [];
+type HeldItem<P> = JobItem<P> & { fields: readonly string[]; warning: string | undefined };
 
 /** Runs a job over a file; returns the error that stopped it early (the caller keeps the output resumable). */
 export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
@@ -110,19 +100,11 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   if (signal.aborted) onStopSignal();
   else signal.addEventListener('abort', onStopSignal, { once: true });
 
-  const headWidth = splitPoint(columns);
-  /** Holds a row's fields as its output will need them. */
-  const hold = (fields: readonly string[]): HeldRow => ({
-    head: headWidth === 0 ? undefined : opts.sink.formatCells(fields, headWidth),
-    tail: fields.length > headWidth ? fields.slice(headWidth) : NO_CELLS,
-    id: columns.rowId === undefined ? undefined : fields[columns.rowId],
-  });
-
-  const finishRow = (index: number, held: HeldRow, outcome: RowOutcome, warning: string | undefined) => {
-    ordered.finish(index, { out: buildOutputRow(held, columns, index, outcome), status: outcome.status, error: outcome.error, warning });
+  const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome, warning: string | undefined) => {
+    ordered.finish(index, { fields: buildOutputRow(fields, columns, index, outcome), status: outcome.status, error: outcome.error, warning });
     // Rows are named by number and the user's id column, never by their contents (errors may quote values).
     if (outcome.error && logger.isLevelEnabled('debug')) {
-      logger.debug({ row: index + 1, id: held.id, status: outcome.status }, 'row not done');
+      logger.debug({ row: index + 1, id: columns.rowId === undefined ? undefined : fields[columns.rowId], status: outcome.status }, 'row not done');
     }
   };
 
@@ -147,10 +129,10 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
       .sendGroup(items, ctx)
       .then((outcomes) => {
         opts.journal?.recordAnswers(outcomes);
-        for (const item of items) {
-          const outcome = outcomes.get(item.index);
-          if (!outcome) throw new Error(`job returned no outcome for row ${item.index}`);
-          finishRow(item.index, item, outcome, item.warning);
+        for (const { index, fields, warning } of items) {
+          const outcome = outcomes.get(index);
+          if (!outcome) throw new Error(`job returned no outcome for row ${index}`);
+          finishRow(index, fields, outcome, warning);
         }
       })
       .catch((err: unknown) => {
@@ -168,14 +150,14 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     const next = ordered.nextIndex();
     const rows = ordered.take();
     if (rows.length > 0) {
-      const out: SplitRow[] = new Array(rows.length);
+      const out: string[][] = new Array(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
         counters.countRow(r.status, r.error);
         if (r.warning) counters.countWarning(r.warning);
-        out[i] = r.out;
+        out[i] = r.fields;
       }
-      await opts.sink.writeSplitRows(out);
+      await opts.sink.writeRows(out);
     }
     writtenNext = next;
     if (opts.journal && checkpointing === undefined && now() - lastCheckpoint >= checkpointEveryMs) {
@@ -209,20 +191,19 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           ordered.finish(index, null);
           break;
         case 'keep':
-          ordered.finish(index, { out: buildOutputRow(hold(record.fields), columns, index), status: statusOf(record.fields, columns), error: '', warning: undefined });
+          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: statusOf(record.fields, columns), error: '', warning: undefined });
           break;
         case 'done':
-          finishRow(index, hold(record.fields), prepared.outcome, prepared.warning);
+          finishRow(index, record.fields, prepared.outcome, prepared.warning);
           break;
         case 'send': {
           const known = answers?.get(index);
           if (known) {
             answers!.delete(index);
-            finishRow(index, hold(record.fields), known, prepared.warning);
+            finishRow(index, record.fields, known, prepared.warning);
             break;
           }
-          const held = hold(record.fields);
-          group.push({ index, payload: prepared.payload, head: held.head, tail: held.tail, id: held.id, warning: prepared.warning });
+          group.push({ index, payload: prepared.payload, fields: record.fields, warning: prepared.warning });
           if (group.length >= job.groupSize()) await dispatch(false);
           break;
         }
@@ -259,29 +240,19 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   return stop;
 }
 
-/** Where a row splits into its formatted head and the cells the job sets: the first result (or position) column, at most the input's width. */
-export function splitPoint(columns: ResultColumns): number {
-  return Math.min(columns.value, columns.error, columns.status, columns.position ?? columns.inputWidth, columns.inputWidth);
-}
-
-/**
- * Builds an output row from a held row: the input's fields under the header, the result columns set
- * (and a shard's row position), extra fields kept at the end.
- */
-export function buildOutputRow(held: Pick<HeldRow, 'head' | 'tail'>, columns: ResultColumns, index: number, outcome?: RowOutcome): SplitRow {
-  const from = splitPoint(columns);
-  const { tail } = held;
-  const cells = new Array<string>(columns.width - from);
-  for (let i = from; i < columns.width; i++) cells[i - from] = i < columns.inputWidth ? (tail[i - from] ?? '') : '';
+/** Builds an output row: the input's fields under the header, the result columns set (and a shard's row position), extra fields kept at the end. */
+export function buildOutputRow(fields: readonly string[], columns: ResultColumns, index: number, outcome?: RowOutcome): string[] {
+  const row = new Array<string>(columns.width);
+  for (let i = 0; i < columns.width; i++) row[i] = i < columns.inputWidth ? (fields[i] ?? '') : '';
   // A misaligned row's extra fields are never dropped: they follow the result columns.
-  for (let i = columns.inputWidth; i < from + tail.length; i++) cells.push(tail[i - from]!);
+  for (let i = columns.inputWidth; i < fields.length; i++) row.push(fields[i]!);
   if (outcome) {
-    cells[columns.value - from] = outcome.value;
-    cells[columns.error - from] = outcome.error;
-    cells[columns.status - from] = outcome.status;
+    row[columns.value] = outcome.value;
+    row[columns.error] = outcome.error;
+    row[columns.status] = outcome.status;
   }
-  if (columns.position !== undefined) cells[columns.position - from] = String(index);
-  return { head: held.head, cells };
+  if (columns.position !== undefined) row[columns.position] = String(index);
+  return row;
 }
 
 function toAppError(err: unknown): AppError {

@@ -44,24 +44,6 @@ describe('createRowFormatter', () => {
     );
   });
 
-  it('formats a row as its first cells, the delimiter and the rest (what a split row is written as)', () => {
-    fc.assert(
-      fc.property(dialect, fc.array(cell, { minLength: 2, maxLength: 8 }), fc.nat(), (d, row, at) => {
-        const format = createRowFormatter(d);
-        const k = 1 + (at % (row.length - 1));
-        expect(format(row, k) + d.delimiter + format(row.slice(k))).toBe(format(row));
-        expect(format(row, k)).toBe(format(row.slice(0, k)));
-      }),
-      { numRuns: 1000, seed: 7 },
-    );
-  });
-
-  it('pads a row shorter than the count with empty cells', () => {
-    const format = createRowFormatter({ delimiter: ',', excelSafe: false });
-    expect(format(['a'], 3)).toBe('a,,');
-    expect(format(['a', 'b,c'], 2)).toBe('a,"b,c"');
-  });
-
   it('quotes only cells that need it and doubles quotes inside them', () => {
     const format = createRowFormatter({ delimiter: ',', excelSafe: false });
     expect(format(['plain', '', 'a,b', 'say "hi"', 'two\nlines', 'cr\r', '+1 212 555 0101'])).toBe('plain,,"a,b","say ""hi""","two\nlines","cr\r",+1 212 555 0101');

@@ -56,26 +56,6 @@ describe('tempPathFor', () => {
 });
 
 describe('openCsvWriter', () => {
-  it('writes a split row (formatted head, then cells) exactly as the whole row', async () => {
-    const rows = [
-      ['Ada', 'Acme, Inc.', 'said "hi"', '2125550101', 'assigned'],
-      ['', '', '', '', ''],
-      ['=1+1', 'two\nlines', 'x', '', 'failed'],
-    ];
-    const bytesOf = async (name: string, write: (w: Awaited<ReturnType<typeof openCsvWriter>>) => Promise<void>): Promise<string> => {
-      const path = join(dir, name);
-      const w = await openCsvWriter({ path, header: ['a', 'b', 'c', 'd', 'e'], format: LF, excelSafe: true });
-      await write(w);
-      await w.commit();
-      return readFile(path, 'utf8');
-    };
-    const whole = await bytesOf('whole.csv', (w) => w.writeRows(rows));
-    for (const k of [0, 1, 3, 5]) {
-      const split = await bytesOf(`split-${k}.csv`, (w) => w.writeSplitRows(rows.map((r) => ({ head: k === 0 ? undefined : w.formatCells(r, k), cells: r.slice(k) }))));
-      expect(split).toBe(whole);
-    }
-  });
-
   it('quotes only when needed and keeps values unchanged', async () => {
     const path = join(dir, 'quoting.csv');
     const writer = await openCsvWriter({ path, header: ['a', 'b', 'c'], format: LF });

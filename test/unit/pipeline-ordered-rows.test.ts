@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { OrderedRows } from '../../src/pipeline/ordered-rows.js';
 
-const row = (i: number) => ({ out: { head: String(i), cells: [] }, status: 'assigned', error: '' });
+const row = (i: number) => ({ fields: [String(i)], status: 'assigned', error: '' });
 
 describe('OrderedRows', () => {
   it('releases rows in input order whatever order they finish in', () => {
@@ -13,7 +13,7 @@ describe('OrderedRows', () => {
         const out: string[] = [];
         for (const i of order) {
           ordered.finish(i, skips[i] ? null : row(i));
-          out.push(...ordered.take().map((r) => r.out.head!));
+          out.push(...ordered.take().map((r) => r.fields[0]!));
         }
         const expected = skips.flatMap((skip, i) => (skip ? [] : [String(i)]));
         expect(out).toEqual(expected);
@@ -30,7 +30,7 @@ describe('OrderedRows', () => {
     expect(ordered.take()).toEqual([]);
     expect(ordered.buffered()).toBe(2);
     ordered.finish(10, row(10));
-    expect(ordered.take().map((r) => r.out.head)).toEqual(['10', '11', '12']);
+    expect(ordered.take().map((r) => r.fields[0])).toEqual(['10', '11', '12']);
   });
 
   it('refuses a row finished twice, whether it has left or is still held', () => {
@@ -42,6 +42,6 @@ describe('OrderedRows', () => {
     ordered.finish(3, row(3));
     expect(() => ordered.finish(3, row(3))).toThrow(/twice/);
     expect(ordered.buffered()).toBe(3); // row 0 ready, rows 3 and 5 held
-    expect(ordered.take().map((r) => r.out.head)).toEqual(['0']);
+    expect(ordered.take().map((r) => r.fields[0])).toEqual(['0']);
   });
 });
