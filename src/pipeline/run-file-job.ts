@@ -73,6 +73,8 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
       }
     }
     const counters = new RunCounters(config.dryRun ? DRY_RUN_STATUSES : spec.statuses, resume?.checkpoint.counters);
+    // Every checkpoint claims at least the header's bytes: 0 means the journal has none.
+    const resumedOutput = resume !== undefined && resume.checkpoint.bytes > 0;
     const out = config.dryRun
       ? nullSink()
       : await openCsvWriter({
@@ -81,10 +83,11 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
         header: built.header,
         format: source.format,
         excelSafe: config.excelSafe,
-          ...(resume ? { resumeAtBytes: resume.checkpoint.bytes } : {}),
+          // No checkpoint yet (killed before the first one): the output starts afresh, header included.
+          ...(resumedOutput ? { resumeAtBytes: resume!.checkpoint.bytes } : {}),
         });
     sink = out;
-    if (journal && !resume) {
+    if (journal && !resumedOutput) {
       await out.sync();
       await journal.checkpoint({ next: 0, bytes: out.bytesWritten(), counters: counters.snapshot() });
     }

@@ -4,7 +4,7 @@
  * hard stop (re-sent rows bounded by what was in flight). Each resumed file must be the file an
  * uninterrupted run writes: every row once, in order, values unchanged, statuses as the API answers them.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -164,6 +164,24 @@ describe('signals', () => {
     const stats = sim.stats();
     expect(stats.leadsReceived - 1500).toBeLessThanOrEqual(4 * 25);
     expect(countDuplicates(stats.processedByPhone)).toBeLessThanOrEqual(4 * 25);
+  });
+
+  it('a journal killed before its first checkpoint (no partial output yet) resumes into the whole file, header included', async () => {
+    const csv = goodLeads(60);
+    const { input, output } = files(csv);
+    sim = await startSimulator({ seed: 5, faults: { down: true } });
+    const o: RunOverrides = { batchSize: 20, concurrency: 2, retry: { unavailableAfterMs: 200 } };
+    expect((await runInProcess(sim.url, input, output, o)).exitCode).toBe(4);
+    // What a kill between creating the journal and opening the output leaves: the journal's header line only.
+    const journal = journalPathFor(output);
+    writeText(journal, `${readText(journal).split('\n')[0]}\n`);
+    rmSync(tempPathFor(output));
+    sim.setFaults({});
+    const resumed = await runInProcess(sim.url, input, output, { ...o, resume: true });
+    expect(resumed.exitCode).toBe(0);
+    const rows = checkEnriched(csv, readText(output));
+    expectSummaryMatches(resumed, rows);
+    expect(rows.every((r) => r.status === 'assigned')).toBe(true);
   });
 
   it('--resume of a run that finished is refused (nothing to resume), exit 2', async () => {
