@@ -161,8 +161,8 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     }
     writtenNext = next;
     if (opts.journal && checkpointing === undefined && now() - lastCheckpoint >= checkpointEveryMs) {
-      // In the background: its two fsyncs take milliseconds on a busy disk, and the loop must go on
-      // sending meanwhile (awaiting them left free slots idle: 2–3% of the 50 ms benchmark's throughput).
+      // In the background: its two fsyncs take milliseconds on a busy disk, and awaiting them here kept
+      // the loop from sending into slots that freed up meanwhile.
       checkpointing = checkpoint()
         .catch((err: unknown) => stopWith(toAppError(err), false))
         .finally(() => (checkpointing = undefined));
