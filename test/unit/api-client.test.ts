@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApiClient, type ApiClient, type ApiClientOptions } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
 import { isAppError } from '../../src/errors.js';
-import { findClosedPort, sendJson, startHttpServer, startHttpsServer, startTcpServer, type TestServer, useCleanup } from './api-servers.js';
+import { failure, findClosedPort, sendJson, startHttpServer, startHttpsServer, startTcpServer, type TestServer, useCleanup } from './api-servers.js';
 
 const KEY = 'oiq_test_K3y-SECRET-1f2e3d';
 const UA = 'oiq-batch/9.9.9-test';
@@ -16,16 +16,6 @@ function client(baseUrl: string, overrides: Partial<ApiClientOptions> = {}): Api
   const c = createApiClient({ baseUrl, apiKey: KEY, timeoutMs: 2_000, connections: 2, userAgent: UA, ...overrides });
   defer(() => c.close());
   return c;
-}
-
-/** The rejection of `promise`, which must reject. */
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 async function apiFailure(promise: Promise<unknown>): Promise<ApiError> {

@@ -5,7 +5,7 @@ import { createApiClient, type ApiClient } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
 import { callWithRetry, computeBackoffMs, createRetryBudget, type RetryBudget, type RetryInfo, type RetryPolicy, type RetryStats } from '../../src/api/retry.js';
 import { isAppError } from '../../src/errors.js';
-import { findClosedPort, sendJson, startHttpServer, useCleanup } from './api-servers.js';
+import { failure, findClosedPort, sendJson, startHttpServer, useCleanup } from './api-servers.js';
 
 const BATCH = { leads: [{ row_id: '1', prospect_phone: '5550100123' }] };
 const BATCH_OK = { success: true, results: [{ row_id: '1', outboundani: '5550100999', error: '' }] };
@@ -45,15 +45,6 @@ function harness(budget = createRetryBudget(1000), breaker = createCircuitBreake
         ...(signal ? { signal } : {}),
       }),
   };
-}
-
-async function failure(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('callWithRetry over real HTTP', () => {

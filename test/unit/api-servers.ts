@@ -150,3 +150,13 @@ export function useCleanup(): { defer(close: () => Promise<void>): void; serve(s
     },
   };
 }
+
+/** The rejection of `promise`, which must reject. */
+export async function failure(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}

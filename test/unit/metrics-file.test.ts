@@ -4,24 +4,21 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildMetricsRegistry, writeMetricsFile } from '../../src/report/metrics.js';
 import type { RunSummary } from '../../src/report/summary.js';
+import { makeSummary as makeRunSummary } from './ops-summaries.js';
 
+/** This file's summary: the shared one with the values its assertions are written against. */
 function makeSummary(over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    command: 'assign',
-    input: 'leads.csv',
-    output: 'leads.enriched.csv',
+  return makeRunSummary({
     rows: { total: 10, assigned: 10, rejected: 0, invalid: 0, failed: 0 },
     errors: {},
-    warnings: {},
     requests: { sent: 1, retries: 0, ambiguousRetries: 0, byStatus: { '200': 1 } },
     latencyMs: { p50: 50, p95: 50, p99: 50 },
     durationMs: 1500,
     rowsPerSecond: 6.67,
     exitCode: 0,
-    startedAt: '2026-11-24T10:00:00.000Z',
     finishedAt: '2026-11-24T10:00:01.500Z',
     ...over,
-  };
+  });
 }
 
 let dir: string;

@@ -5,24 +5,21 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildMetricsRegistry, pushMetrics } from '../../src/report/metrics.js';
 import type { RunSummary } from '../../src/report/summary.js';
+import { makeSummary as makeRunSummary } from './ops-summaries.js';
 
+/** This file's summary: the shared one with the values its assertions are written against. */
 function makeSummary(over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    command: 'assign',
-    input: 'leads.csv',
-    output: 'leads.enriched.csv',
+  return makeRunSummary({
     rows: { total: 2000, assigned: 1990, rejected: 0, invalid: 3, failed: 7 },
     errors: {},
-    warnings: {},
     requests: { sent: 21, retries: 2, ambiguousRetries: 1, byStatus: { '200': 20, '503': 1 } },
     latencyMs: { p50: 80, p95: 140, p99: 300 },
     durationMs: 12_300,
     rowsPerSecond: 162.6,
     exitCode: 0,
-    startedAt: '2026-11-24T10:00:00.000Z',
     finishedAt: '2026-11-24T10:00:12.300Z',
     ...over,
-  };
+  });
 }
 
 interface Captured {

@@ -1,25 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { buildMetricsRegistry } from '../../src/report/metrics.js';
 import type { RunSummary } from '../../src/report/summary.js';
+import { makeSummary as makeRunSummary } from './ops-summaries.js';
 
-/** A realistic assign summary; `over` replaces top-level fields. */
+/** This file's summary: the shared one with the values its assertions are written against. */
 function makeSummary(over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    command: 'assign',
-    input: 'leads.csv',
-    output: 'leads.enriched.csv',
+  return makeRunSummary({
     rows: { total: 2000, assigned: 1990, rejected: 0, invalid: 3, failed: 7 },
     errors: { 'phone has 9 digits': 3 },
-    warnings: {},
     requests: { sent: 21, retries: 2, ambiguousRetries: 1, byStatus: { '200': 20, '503': 1, E_API_TIMEOUT: 1 } },
     latencyMs: { p50: 80, p95: 140, p99: 300 },
     durationMs: 12_345,
     rowsPerSecond: 162.01,
     exitCode: 1,
-    startedAt: '2026-11-24T10:00:00.000Z',
     finishedAt: '2026-11-24T10:00:12.345Z',
     ...over,
-  };
+  });
 }
 
 /** The sample lines of an exposition text (no comments, no blank lines). */

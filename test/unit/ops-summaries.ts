@@ -1,4 +1,4 @@
-/** A complete RunSummary for ops tests, with any field overridden. */
+/** A complete RunSummary for tests (ops, metrics, termination message), with any field overridden. */
 import type { RunSummary } from '../../src/report/summary.js';
 
 /** A finished assign run's summary. */

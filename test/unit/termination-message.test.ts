@@ -4,25 +4,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../src/report/summary.js';
+import { makeSummary as makeRunSummary } from './ops-summaries.js';
 import { formatOutcomeLine, writeTerminationMessage } from '../../src/report/termination.js';
 
+/** This file's summary: the shared one with the values its assertions are written against. */
 function makeSummary(over: Partial<RunSummary> = {}): RunSummary {
-  return {
-    command: 'assign',
-    input: 'leads.csv',
-    output: 'leads.enriched.csv',
+  return makeRunSummary({
     rows: { total: 2000, assigned: 1990, rejected: 0, invalid: 3, failed: 7 },
     errors: {},
-    warnings: {},
     requests: { sent: 21, retries: 0, ambiguousRetries: 0, byStatus: { '200': 21 } },
     latencyMs: { p50: 80, p95: 140, p99: 300 },
     durationMs: 12_345,
     rowsPerSecond: 162,
     exitCode: 1,
-    startedAt: '2026-11-24T10:00:00.000Z',
     finishedAt: '2026-11-24T10:00:12.345Z',
     ...over,
-  };
+  });
 }
 
 describe('formatOutcomeLine', () => {
