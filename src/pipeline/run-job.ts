@@ -4,6 +4,7 @@
  * the writer's back-pressure reaches the reader.
  */
 import { setMaxListeners } from 'node:events';
+import { setImmediate as nextLoopTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CsvRecord } from '../csv/index.js';
 import { AppError, isAppError } from '../errors.js';
@@ -109,25 +110,52 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   };
 
   /**
-   * Sends the gathered rows in groups of the job's current size (it may have shrunk after a 413 while
-   * they waited for a slot); a smaller remainder waits for more rows unless `flush`.
+   * Full groups wait here for a slot, cut ahead of time: when an answer frees a slot, the next group goes
+   * out from the answer's own callback, before that answer's rows are built and before the reader runs
+   * again. Answers come back in waves (requests sent together come back together); sending from the
+   * reader loop made each request of a wave wait for the rows read for the one before it.
    */
-  const dispatch = async (flush: boolean) => {
-    while (group.length > 0 && (flush || group.length >= job.groupSize())) {
-      while (inflight.size >= Math.max(1, opts.limit.current())) await Promise.race(inflight);
-      if (stop) return; // stopping while waiting for a slot: these rows stay unsent (a resume reads them again)
+  const waiting: HeldItem<P>[][] = [];
+  let sending = 0; // groups whose requests are out: the concurrency slots in use
+  const slots = () => Math.max(1, opts.limit.current());
+
+  /** Sends waiting groups into free slots, each cut to the job's current size (it may have shrunk after a 413). */
+  const pump = () => {
+    while (waiting.length > 0 && sending < slots() && !stop) {
       const size = job.groupSize();
-      if (!flush && group.length < size) return; // the size grew while waiting: wait for more rows
-      const items = group.length <= size ? group : group.splice(0, size);
-      if (items === group) group = [];
+      let items = waiting[0]!;
+      if (items.length > size) {
+        waiting[0] = items.slice(size);
+        items = items.slice(0, size);
+      } else {
+        waiting.shift();
+      }
       send(items);
     }
   };
 
+  /** Queues the gathered rows as a group (all of them, or only a full group unless `flush`) and sends what slots allow. */
+  const enqueue = (flush: boolean) => {
+    if (group.length > 0 && (flush || group.length >= job.groupSize())) {
+      waiting.push(group);
+      group = [];
+    }
+    pump();
+  };
+
   const send = (items: HeldItem<P>[]) => {
+    sending += 1;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      sending -= 1;
+      pump();
+    };
     const p = job
       .sendGroup(items, ctx)
       .then((outcomes) => {
+        release();
         opts.journal?.recordAnswers(outcomes);
         for (const { index, fields, warning } of items) {
           const outcome = outcomes.get(index);
@@ -136,12 +164,26 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
         }
       })
       .catch((err: unknown) => {
+        release();
         if (stop) return; // abandoned on purpose: the run is stopping and these rows stay unanswered, for --resume
         // The key is refused: abort what is in flight at once. The breaker or a bug: let answers on their way arrive.
         stopWith(toAppError(err), isAppError(err, 'E_AUTH'));
       })
       .finally(() => inflight.delete(p));
     inflight.add(p);
+  };
+
+  /**
+   * Waits until a group has finished, then lets the event loop write the requests just sent and read
+   * answers already waiting before the reader and writer take the thread again. undici writes a request
+   * on a reused connection from a setImmediate queued when it is dispatched, a few promise hops after the
+   * group finished; resuming straight from the promise (or after one turn) kept those writes waiting
+   * behind rows being parsed and formatted.
+   */
+  const awaitGroup = async () => {
+    await Promise.race(inflight);
+    await nextLoopTurn(); // queued before undici's write...
+    await nextLoopTurn(); // ...and this one after it
   };
 
   const write = async () => {
@@ -204,22 +246,26 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
             break;
           }
           group.push({ index, payload: prepared.payload, fields: record.fields, warning: prepared.warning });
-          if (group.length >= job.groupSize()) await dispatch(false);
+          if (group.length >= job.groupSize()) {
+            enqueue(false);
+            // A group cut ahead for every slot, no more: the reader waits for answers.
+            while (waiting.length > slots() && !stop) await awaitGroup();
+          }
           break;
         }
       }
       if (ordered.readyCount() >= 256) await write();
       while (ordered.buffered() >= bufferRows && !stop) {
-        await dispatch(true); // the partial group may be what the oldest rows wait for
+        enqueue(true); // the partial group may be what the oldest rows wait for
         if (inflight.size === 0) break;
-        await Promise.race(inflight);
+        await awaitGroup();
         await write();
       }
       if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: inflight.size });
     }
-    if (!stop) await dispatch(true);
+    if (!stop) enqueue(true);
     while (inflight.size > 0) {
-      await Promise.race(inflight);
+      await awaitGroup();
       await write();
     }
     await write();

@@ -126,6 +126,44 @@ describe('runJob', () => {
     expect(checkpointsOf(dir).at(-1)).toMatchObject({ next: sink.rows.length, bytes: sink.rows.length });
   });
 
+  it('reads ahead one group per slot, no more, and refills a slot before its answer is written', async () => {
+    let yielded = 0;
+    async function* counted(n: number): AsyncGenerator<CsvRecord> {
+      for (let i = 0; i < n; i++) {
+        yielded += 1;
+        yield { fields: [String(i)], line: i + 2 };
+      }
+    }
+    const answers: (() => void)[] = [];
+    const events: string[] = [];
+    const job: Job<number> = {
+      prepare: (_f, index) => ({ kind: 'send', payload: index }),
+      groupSize: () => 5,
+      sendGroup(items) {
+        events.push(`send ${items[0]!.index}`);
+        return new Promise((resolve) => answers.push(() => resolve(new Map(items.map((i) => [i.index, { status: 'assigned', value: 'a', error: '' }])))));
+      },
+    };
+    // Told of each group's answers when the run takes them in, before their rows are built.
+    const journal = { recordAnswers: (a: ReadonlyMap<number, RowOutcome>) => events.push(`answer ${Math.min(...a.keys())}`), checkpoint: async () => undefined } as unknown as Journal;
+    const sink = slowSink();
+    const run = runJob({ records: counted(40), sink, columns, job, limit: { current: () => 2 }, counters: new RunCounters(STATUSES), logger, signal: new AbortController().signal, graceMs: 1000, journal });
+    while (answers.length < 2) await delay(1);
+    await delay(20);
+    // Two groups out, and three cut ahead (one per slot, and the one that made the reader wait).
+    expect(yielded).toBe(25);
+    expect(events).toEqual(['send 0', 'send 5']);
+    answers.shift()!();
+    while (answers.length < 2) await delay(1);
+    expect(events).toEqual(['send 0', 'send 5', 'send 10', 'answer 0']);
+    for (let i = 0; i < 7; i++) {
+      while (answers.length === 0) await delay(1);
+      answers.shift()!();
+    }
+    expect(await run).toBeUndefined();
+    expect(sink.rows.map((r) => r[0])).toEqual(Array.from({ length: 40 }, (_, i) => String(i)));
+  });
+
   it('rows abandoned when the grace period is over are not written: they stay for --resume', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'oiq-runjob-'));
     const sink = slowSink();
