@@ -29,8 +29,8 @@ export interface SimulatorState {
   readonly validKeys: ReadonlySet<string>;
   readonly wrongTypeKeys: ReadonlySet<string>;
   readonly remediated: Set<string>;
-  /** Pending delayed answers, cleared on close. */
-  readonly timers: Set<NodeJS.Timeout>;
+  /** Pending delayed answers: each one's cancel, called on close. */
+  readonly delayed: Set<() => void>;
 }
 
 type RouteName = 'assign' | 'batch' | 'anis' | 'pause' | 'activate' | 'remediate';
@@ -172,8 +172,11 @@ function countReply(stats: SimulatorStats, reply: Reply): void {
 }
 
 /**
- * Delivers the reply once `dueAt` (performance.now() time) has come. A timer may fire a little early
- * (libuv's clock is whole milliseconds, read once per loop turn), so it checks and waits for the rest.
+ * Delivers the reply once `dueAt` (performance.now() time) has come, never before and within a few
+ * microseconds after. A timer fires on libuv's whole-millisecond clock, read once per loop turn: up to a
+ * millisecond either side of its due time, and one re-armed after an early fire came ~1 ms late (0.9 ms
+ * on average at 50 ms). So the timer is set short and the last fraction of a millisecond is waited out
+ * turn by turn (setImmediate), which keeps the `latencyMs` knob what it says.
  */
 function deliverAt(state: SimulatorState, req: IncomingMessage, res: ServerResponse, reply: Reply, dueAt: number): void {
   const wait = dueAt - performance.now();
@@ -181,11 +184,19 @@ function deliverAt(state: SimulatorState, req: IncomingMessage, res: ServerRespo
     deliver(req, res, reply);
     return;
   }
-  const timer = setTimeout(() => {
-    state.timers.delete(timer);
+  const again = () => {
+    state.delayed.delete(cancel);
     deliverAt(state, req, res, reply, dueAt);
-  }, Math.ceil(wait));
-  state.timers.add(timer);
+  };
+  let cancel: () => void;
+  if (wait >= 1) {
+    const timer = setTimeout(again, Math.floor(wait));
+    cancel = () => clearTimeout(timer);
+  } else {
+    const immediate = setImmediate(again);
+    cancel = () => clearImmediate(immediate);
+  }
+  state.delayed.add(cancel);
 }
 
 /** Serves one request; never rejects (a simulator bug answers 500 with its message). */

@@ -40,7 +40,7 @@ function createState(options: SimulatorOptions): SimulatorState {
     validKeys: new Set(options.keys?.valid ?? [SIMULATOR_KEY]),
     wrongTypeKeys: new Set(options.keys?.wrongType ?? [SIMULATOR_WRONG_TYPE_KEY]),
     remediated: new Set(),
-    timers: new Set(),
+    delayed: new Set(),
   };
 }
 
@@ -76,8 +76,8 @@ export async function startSimulator(
     inventory: (): readonly AniState[] => state.inventory.anis.map((ani) => ({ ...ani })),
     close(): Promise<void> {
       closing ??= new Promise<void>((resolve, reject) => {
-        for (const timer of state.timers) clearTimeout(timer);
-        state.timers.clear();
+        for (const cancel of state.delayed) cancel();
+        state.delayed.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
       });
