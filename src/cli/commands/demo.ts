@@ -7,6 +7,8 @@ import type { FlagValues } from '../args.js';
 import type { Io } from '../io.js';
 import { assignCommand } from './assign.js';
 
+// The package root is three levels up both from dist/cli/commands/ (tsc's output) and from
+// dist/cli/chunks/ (the bundled CLI's chunks, where this module ends up).
 const FIXTURE = fileURLToPath(new URL('../../../fixtures/leads-demo.csv', import.meta.url));
 
 /** Runs the demo; returns assign's exit code. */
