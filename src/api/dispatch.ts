@@ -51,7 +51,9 @@ export interface ExchangeRequest {
  * The whole body is always consumed or the connection destroyed, so nothing leaks.
  */
 export function runExchange(dispatcher: Dispatcher, request: ExchangeRequest): Promise<ExchangeOutcome> {
-  const { signal } = request;
+  // The handler's closures keep `maxBodyBytes`, not `request`: its body (a batch's JSON) is then free
+  // once undici has it in a buffer, instead of held for the whole round trip.
+  const { signal, maxBodyBytes } = request;
   return new Promise<ExchangeOutcome>((resolve, reject) => {
     if (signal?.aborted) {
       reject(signal.reason);
@@ -92,7 +94,7 @@ export function runExchange(dispatcher: Dispatcher, request: ExchangeRequest): P
       },
       onResponseData(ctrl, chunk) {
         if (settled) return;
-        if (size + chunk.length > request.maxBodyBytes) {
+        if (size + chunk.length > maxBodyBytes) {
           ctrl.abort(overflow); // destroys the connection: the rest of the body is never buffered
           return;
         }

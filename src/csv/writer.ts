@@ -81,8 +81,11 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
 
   const recordDelimiter = Buffer.from(format.recordDelimiter, 'utf8');
   // Lines are encoded straight into the chunk being filled: no joined copy of the text, no second pass
-  // to count its bytes. A chunk handed to the sink is never reused (the write may still be running).
-  let chunk = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+  // to count its bytes. A chunk written to the file is reused once its write has completed (two spares):
+  // a new 128 KiB buffer per flush kept ~1.5 MiB of dead chunks waiting for a collection (peak RSS on
+  // a million rows). A chunk written to a stream (stdout) is never reused: the stream may still hold it.
+  let chunk: Buffer = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+  const spare: Buffer[] = [];
   let used = 0;
   let mustWait = false; // a chunk was handed over in the middle of writeRows: it must wait for it
   let written = resumeAtBytes ?? 0;
@@ -91,10 +94,14 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
 
   const flush = (): Promise<void> => {
     if (used > 0) {
+      const full = chunk;
       const bytes = chunk.subarray(0, used);
-      chunk = Buffer.allocUnsafe(2 * CHUNK_BYTES);
+      chunk = spare.pop() ?? Buffer.allocUnsafe(2 * CHUNK_BYTES);
       used = 0;
-      flushed = flushed.then(() => sink.write(bytes));
+      flushed = flushed.then(async () => {
+        await sink.write(bytes);
+        if (!toStdout && full.length === 2 * CHUNK_BYTES && spare.length < 2) spare.push(full);
+      });
     }
     return flushed;
   };
