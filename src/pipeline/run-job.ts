@@ -66,6 +66,8 @@ export type JobStop = AppError | undefined;
  */
 type HeldItem<P> = JobItem<P> & { fields: readonly string[]; warning: string | undefined };
 
+const READ_AHEAD_ROWS = 1_000;
+
 /** Runs a job over a file; returns the error that stopped it early (the caller keeps the output resumable). */
 export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const { job, counters, logger, signal, columns } = opts;
@@ -118,6 +120,10 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const waiting: HeldItem<P>[][] = [];
   let sending = 0; // groups whose requests are out: the concurrency slots in use
   const slots = () => Math.max(1, opts.limit.current());
+  // Groups cut ahead: one per slot for small groups (a wave of answers finds one ready for each slot),
+  // but no more than ~READ_AHEAD_ROWS rows: at 1000 rows a group, one ahead keeps the slots busy and
+  // more would only hold rows in memory.
+  const readAhead = () => Math.max(1, Math.min(slots(), Math.ceil(READ_AHEAD_ROWS / job.groupSize())));
 
   /** Sends waiting groups into free slots, each cut to the job's current size (it may have shrunk after a 413). */
   const pump = () => {
@@ -248,8 +254,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           group.push({ index, payload: prepared.payload, fields: record.fields, warning: prepared.warning });
           if (group.length >= job.groupSize()) {
             enqueue(false);
-            // A group cut ahead for every slot, no more: the reader waits for answers.
-            while (waiting.length > slots() && !stop) await awaitGroup();
+            while (waiting.length > readAhead() && !stop) await awaitGroup(); // enough cut ahead: wait for answers
           }
           break;
         }
