@@ -1,22 +1,12 @@
 #!/usr/bin/env node
 /** The process entry: wires stdio, environment and signals to runCli, and exits with its code. */
 import { readFileSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
 import { AppError, EXIT } from '../errors.js';
 import type { Io } from './io.js';
 import { reportError, runCli } from './run.js';
+import { tuneV8 } from './v8-tuning.js';
 
-// undici parses HTTP with llhttp, a WebAssembly module, and V8 recompiles its one big parser function
-// with TurboFan on a background thread: ~0.3 s of CPU and ~35 MiB of RSS per run, and the process cannot
-// exit before that compilation ends. On Liftoff's baseline code a 200k-row run is no slower (measured),
-// so the run stays on it. Set before the first connection compiles llhttp.
-setFlagsFromString('--no-wasm-tier-up');
-setFlagsFromString('--no-wasm-dynamic-tiering');
-// Rows waiting for their answer outlive young-generation collections, so the old generation fills with
-// rows already written; by default V8 lets it grow to several times what is live before collecting.
-// Growing by 20% instead kept peak RSS on a million rows at ~122 MiB instead of ~178, for the same CPU
-// (measured). Read at every collection, so setting it here, after start-up, takes effect.
-setFlagsFromString('--heap-growing-percent=20');
+tuneV8();
 
 const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const stop = new AbortController();
