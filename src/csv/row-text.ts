@@ -22,11 +22,10 @@ const CR = 13;
 /** Cells starting with these are formula-like (csv-stringify's list, full-width forms included). */
 const FORMULA_STARTS = new Set(['-', '=', '+', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']);
 
-/** Creates a formatter for a dialect. */
-export function createRowFormatter(dialect: RowTextDialect): RowFormatter {
-  const { delimiter, excelSafe } = dialect;
-  const separator = delimiter.charCodeAt(0);
-  const cells: string[] = []; // reused: a row that needs quoting is formatted into it, then joined
+/** How one dialect writes a cell: whether it must be quoted, and its text when it is not written as it is. */
+function createCellRules(dialect: RowTextDialect) {
+  const { excelSafe } = dialect;
+  const separator = dialect.delimiter.charCodeAt(0);
 
   /** True when the cell must be quoted: it holds the delimiter, a quote, CR or LF. */
   const needsQuotes = (cell: string): boolean => {
@@ -46,6 +45,15 @@ export function createRowFormatter(dialect: RowTextDialect): RowFormatter {
     return `"${cell}"`;
   };
 
+  return { separator, needsQuotes, isFormula, formatCell };
+}
+
+/** Creates a formatter for a dialect. */
+export function createRowFormatter(dialect: RowTextDialect): RowFormatter {
+  const { delimiter } = dialect;
+  const { needsQuotes, isFormula, formatCell } = createCellRules(dialect);
+  const cells: string[] = []; // reused: a row that needs quoting is formatted into it, then joined
+
   /** True when every cell is written as it is (the common case: the row is joined without copying). */
   const isPlain = (row: readonly string[]): boolean => {
     for (let i = 0; i < row.length; i++) {
@@ -61,5 +69,44 @@ export function createRowFormatter(dialect: RowTextDialect): RowFormatter {
     cells.length = row.length;
     for (let i = 0; i < row.length; i++) cells[i] = formatCell(row[i] ?? '');
     return cells.join(delimiter);
+  };
+}
+
+/**
+ * Encodes a row's CSV bytes (the formatter's line, as UTF-8) into `buf` from `at`; returns the offset
+ * after it, or -1 when it might reach `end` (nothing at or after `end` is written; the caller makes room
+ * or formats the row). ASCII cells written as they are, most of a lead file, are copied byte by byte;
+ * other cells go through the formatter's cell rules. The common row thus costs no line string.
+ */
+export type RowEncoder = (row: readonly string[], buf: Buffer, at: number, end: number) => number;
+
+/** Creates the encoder of a dialect. */
+export function createRowEncoder(dialect: RowTextDialect): RowEncoder {
+  const { separator, needsQuotes, isFormula, formatCell } = createCellRules(dialect);
+  const delimiter = Buffer.from(dialect.delimiter, 'utf8');
+  return (row, buf, at, end) => {
+    for (let c = 0; c < row.length; c++) {
+      if (c > 0) {
+        if (at + delimiter.length > end) return -1;
+        if (delimiter.length === 1) buf[at++] = separator;
+        else at += delimiter.copy(buf, at);
+      }
+      const cell = row[c] ?? '';
+      if (at + cell.length > end) return -1;
+      let plain = !isFormula(cell);
+      for (let i = 0; plain && i < cell.length; i++) {
+        const ch = cell.charCodeAt(i);
+        if (ch >= 0x80 || ch === separator || ch === QUOTE || ch === LF || ch === CR) plain = false;
+        else buf[at + i] = ch;
+      }
+      if (plain) {
+        at += cell.length;
+        continue;
+      }
+      const text = needsQuotes(cell) || isFormula(cell) ? formatCell(cell) : cell;
+      if (at + 3 * text.length > end) return -1; // UTF-8 needs at most 3 bytes per UTF-16 unit
+      at += buf.write(text, at, 'utf8');
+    }
+    return at;
   };
 }

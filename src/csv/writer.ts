@@ -6,7 +6,7 @@
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { CsvFormat } from './format.js';
-import { createRowFormatter, type RowFormatter } from './row-text.js';
+import { createRowEncoder, createRowFormatter, type RowFormatter } from './row-text.js';
 import type { Sink } from './sink.js';
 import { createNewFileSink, createStreamSink, reopenFileSink, toWriteError } from './sink.js';
 
@@ -72,6 +72,7 @@ function toRowFormatter(format: CsvWriterOptions['format'], excelSafe: boolean):
 export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWriter> {
   const { path, header, format, excelSafe = false, resumeAtBytes } = options;
   const formatRow = toRowFormatter(format, excelSafe);
+  const encodeRow = createRowEncoder({ delimiter: format.delimiter, excelSafe });
   const toStdout = path === '-';
   const tempPath = toStdout ? undefined : tempPathFor(path);
   let sink: Sink;
@@ -129,7 +130,17 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
   return {
     async writeRows(rows) {
       if (rows.length === 0) return;
-      for (const row of rows) accept(formatRow(row));
+      for (const row of rows) {
+        // The chunk may have changed (a flush): the room is read for each row, leaving its line ending's.
+        const end = encodeRow(row, chunk, used, chunk.length - recordDelimiter.length);
+        if (end < 0) {
+          accept(formatRow(row));
+          continue;
+        }
+        const bytes = end - used + recordDelimiter.copy(chunk, end);
+        used += bytes;
+        written += bytes;
+      }
       if (used >= CHUNK_BYTES || mustWait) {
         mustWait = false;
         await flush();

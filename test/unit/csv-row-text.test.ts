@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createRowFormatter, type RowTextDialect } from '../../src/csv/row-text.js';
+import { createRowEncoder, createRowFormatter, type RowTextDialect } from '../../src/csv/row-text.js';
 
 /** Characters that matter to quoting and formula escaping, and some that do not. */
 const CELL_CHARS = [',', ';', '\t', '|', '"', "'", '\r', '\n', '=', '+', '-', '@', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20', 'a', 'Z', '5', ' ', 'é', 'Ł', '😀'];
@@ -53,5 +53,36 @@ describe('createRowFormatter', () => {
     const format = createRowFormatter({ delimiter: ';', excelSafe: true });
     expect(format(['=SUM(A1)', '+1 212', '-5', '@x', 'ok', '\uFF1D1', '=a;b'])).toBe("'=SUM(A1);'+1 212;'-5;'@x;ok;'\uFF1D1;\"'=a;b\"");
     expect(createRowFormatter({ delimiter: ';', excelSafe: false })(['=SUM(A1)'])).toBe('=SUM(A1)');
+  });
+});
+
+describe('createRowEncoder', () => {
+  it("encodes exactly the formatter's line as UTF-8, and never writes at or after `end`", () => {
+    fc.assert(
+      fc.property(dialect, rows, fc.nat(60), (d, data, slack) => {
+        const encode = createRowEncoder(d);
+        const format = createRowFormatter(d);
+        for (const row of data) {
+          const line = Buffer.from(format(row), 'utf8');
+          const roomy = Buffer.alloc(3 + 6 * line.length + 16);
+          const at = encode(row, roomy, 3, roomy.length);
+          expect(roomy.subarray(3, at)).toEqual(line); // with room to spare, always encoded
+          const end = 3 + Math.min(line.length, slack); // sometimes too short for the row
+          const tight = Buffer.alloc(end + 8, 0xee);
+          const tightAt = encode(row, tight, 3, end);
+          expect(tight.subarray(end).every((b) => b === 0xee)).toBe(true);
+          if (tightAt >= 0) expect(tight.subarray(3, tightAt)).toEqual(line);
+        }
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+  });
+
+  it('copies plain cells and quotes the others, like the formatter', () => {
+    const encode = createRowEncoder({ delimiter: ',', excelSafe: false });
+    const buf = Buffer.alloc(64);
+    const at = encode(['Ada', '+1 212-555-0101', '', 'Acme, Inc.', 'café'], buf, 0, 64);
+    expect(buf.toString('utf8', 0, at)).toBe('Ada,+1 212-555-0101,,"Acme, Inc.",café');
+    expect(encode(['Ada', '2125550101'], buf, 0, 10)).toBe(-1); // does not fit
   });
 });
