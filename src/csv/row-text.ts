@@ -73,39 +73,53 @@ export function createRowFormatter(dialect: RowTextDialect): RowFormatter {
 }
 
 /**
+ * Encodes one cell's CSV bytes (the formatter's text for it, as UTF-8) into `buf` at `at`; returns the
+ * offset after it. The caller guarantees `maxCellBytes(cell)` bytes of room. ASCII cells written as
+ * they are, most of a lead file, are copied byte by byte; others go through the formatter's cell rules.
+ */
+export type CellEncoder = (cell: string, buf: Buffer, at: number) => number;
+
+/** The most bytes a cell can take once encoded: 3 per UTF-16 unit (UTF-8, or a doubled quote), a formula prefix and two quotes. */
+export function maxCellBytes(cell: string): number {
+  return 3 * cell.length + 3;
+}
+
+/** Creates the cell encoder of a dialect. */
+export function createCellEncoder(dialect: RowTextDialect): CellEncoder {
+  const { separator, needsQuotes, isFormula, formatCell } = createCellRules(dialect);
+  return (cell, buf, at) => {
+    let plain = !isFormula(cell);
+    for (let i = 0; plain && i < cell.length; i++) {
+      const ch = cell.charCodeAt(i);
+      if (ch >= 0x80 || ch === separator || ch === QUOTE || ch === LF || ch === CR) plain = false;
+      else buf[at + i] = ch;
+    }
+    if (plain) return at + cell.length;
+    const text = needsQuotes(cell) || isFormula(cell) ? formatCell(cell) : cell;
+    return at + buf.write(text, at, 'utf8');
+  };
+}
+
+/**
  * Encodes a row's CSV bytes (the formatter's line, as UTF-8) into `buf` from `at`; returns the offset
  * after it, or -1 when it might reach `end` (nothing at or after `end` is written; the caller makes room
- * or formats the row). ASCII cells written as they are, most of a lead file, are copied byte by byte;
- * other cells go through the formatter's cell rules. The common row thus costs no line string.
+ * or formats the row). The common row thus costs no line string.
  */
 export type RowEncoder = (row: readonly string[], buf: Buffer, at: number, end: number) => number;
 
-/** Creates the encoder of a dialect. */
+/** Creates the row encoder of a dialect. */
 export function createRowEncoder(dialect: RowTextDialect): RowEncoder {
-  const { separator, needsQuotes, isFormula, formatCell } = createCellRules(dialect);
+  const encodeCell = createCellEncoder(dialect);
   const delimiter = Buffer.from(dialect.delimiter, 'utf8');
   return (row, buf, at, end) => {
     for (let c = 0; c < row.length; c++) {
       if (c > 0) {
         if (at + delimiter.length > end) return -1;
-        if (delimiter.length === 1) buf[at++] = separator;
-        else at += delimiter.copy(buf, at);
+        at += delimiter.copy(buf, at);
       }
       const cell = row[c] ?? '';
-      if (at + cell.length > end) return -1;
-      let plain = !isFormula(cell);
-      for (let i = 0; plain && i < cell.length; i++) {
-        const ch = cell.charCodeAt(i);
-        if (ch >= 0x80 || ch === separator || ch === QUOTE || ch === LF || ch === CR) plain = false;
-        else buf[at + i] = ch;
-      }
-      if (plain) {
-        at += cell.length;
-        continue;
-      }
-      const text = needsQuotes(cell) || isFormula(cell) ? formatCell(cell) : cell;
-      if (at + 3 * text.length > end) return -1; // UTF-8 needs at most 3 bytes per UTF-16 unit
-      at += buf.write(text, at, 'utf8');
+      if (at + maxCellBytes(cell) > end) return -1;
+      at = encodeCell(cell, buf, at);
     }
     return at;
   };

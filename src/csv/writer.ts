@@ -14,6 +14,8 @@ import { createNewFileSink, createStreamSink, reopenFileSink, toWriteError } fro
 export interface CsvWriter {
   /** Appends rows; resolves when the sink can take more (back-pressure). */
   writeRows(rows: readonly (readonly string[])[]): Promise<void>;
+  /** Appends rows already encoded in this writer's dialect, line endings included (copied before it returns). */
+  writeBytes(bytes: Buffer): Promise<void>;
   /** Bytes written so far, header and BOM included (all of them durable once sync() resolves). */
   bytesWritten(): number;
   /** Flushes and fsyncs the temporary file (for checkpoints). */
@@ -106,13 +108,22 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
     }
     return flushed;
   };
-  const accept = (line: string): void => {
-    const most = 3 * line.length + recordDelimiter.length; // UTF-8 needs at most 3 bytes per UTF-16 unit
-    if (used + most > chunk.length) {
-      mustWait = true;
-      flush();
-      if (most > chunk.length) chunk = Buffer.allocUnsafe(most); // a record larger than a chunk
+  /** Makes room for `most` more bytes in the chunk, handing the chunk over first if it is too full. */
+  const makeRoom = (most: number): void => {
+    if (used + most <= chunk.length) return;
+    mustWait = true;
+    flush();
+    if (most > chunk.length) chunk = Buffer.allocUnsafe(most); // a record larger than a chunk
+  };
+  /** Hands a full chunk over, waiting for it (back-pressure) when one was handed over meanwhile. */
+  const settle = async (): Promise<void> => {
+    if (used >= CHUNK_BYTES || mustWait) {
+      mustWait = false;
+      await flush();
     }
+  };
+  const accept = (line: string): void => {
+    makeRoom(3 * line.length + recordDelimiter.length); // UTF-8 needs at most 3 bytes per UTF-16 unit
     const bytes = chunk.write(line, used, 'utf8');
     used += bytes + recordDelimiter.copy(chunk, used + bytes);
     written += bytes + recordDelimiter.length;
@@ -141,10 +152,13 @@ export async function openCsvWriter(options: CsvWriterOptions): Promise<CsvWrite
         used += bytes;
         written += bytes;
       }
-      if (used >= CHUNK_BYTES || mustWait) {
-        mustWait = false;
-        await flush();
-      }
+      await settle();
+    },
+    async writeBytes(bytes) {
+      makeRoom(bytes.length);
+      used += bytes.copy(chunk, used);
+      written += bytes.length;
+      await settle();
     },
     bytesWritten: () => written,
     async sync() {

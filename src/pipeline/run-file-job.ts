@@ -95,6 +95,8 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
     const stop = await runJob({
       records: built.headerIsData ? withHeaderAsData(source) : source.records,
       sink: out,
+      dialect: { delimiter: source.format.delimiter, recordDelimiter: source.format.recordDelimiter, excelSafe: config.excelSafe },
+      discard: config.dryRun,
       columns: built.result,
       job: config.dryRun ? withoutSending(built.job) : built.job,
       limit: deps.limit,
@@ -194,5 +196,5 @@ async function* withHeaderAsData(source: CsvSource): AsyncGenerator<CsvRecord> {
 }
 
 function nullSink(): RowSink & { commit(): Promise<void>; abort(): Promise<void> } {
-  return { writeRows: async () => undefined, bytesWritten: () => 0, sync: async () => undefined, commit: async () => undefined, abort: async () => undefined };
+  return { writeBytes: async () => undefined, bytesWritten: () => 0, sync: async () => undefined, commit: async () => undefined, abort: async () => undefined };
 }

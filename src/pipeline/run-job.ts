@@ -10,12 +10,13 @@ import type { CsvRecord } from '../csv/index.js';
 import { AppError, isAppError } from '../errors.js';
 import type { RunCounters } from './counters.js';
 import type { Journal, ResumeState } from './journal.js';
-import { OrderedRows } from './ordered-rows.js';
-import type { Job, JobItem, ResultColumns, RowOutcome, SendContext } from './types.js';
+import { StagedRows, type RowDialect } from './staged-rows.js';
+import type { Job, JobItem, ResultColumns, SendContext } from './types.js';
 
 /** The sink the job writes to (the CSV writer, or nothing for a dry run). */
 export interface RowSink {
-  writeRows(rows: readonly (readonly string[])[]): Promise<void>;
+  /** Appends encoded rows, line endings included; copies them before it returns; resolves when it can take more. */
+  writeBytes(bytes: Buffer): Promise<void>;
   bytesWritten(): number;
   sync(): Promise<void>;
 }
@@ -39,6 +40,10 @@ export interface ProgressTick {
 export interface RunJobOptions<P> {
   records: AsyncIterable<CsvRecord>;
   sink: RowSink;
+  /** How rows are encoded for the sink. */
+  dialect: RowDialect;
+  /** Encode nothing (a dry run's sink takes no bytes). */
+  discard?: boolean;
   columns: ResultColumns;
   job: Job<P>;
   limit: ConcurrencyLimit;
@@ -49,7 +54,7 @@ export interface RunJobOptions<P> {
   graceMs: number;
   journal?: Journal;
   resume?: ResumeState;
-  /** Rows the reorder buffer may hold before the reader waits (defaults from group size × concurrency). */
+  /** Rows read and not yet written (in flight included) before the reader waits (defaults from group size × concurrency). */
   bufferRows?: number;
   checkpointEveryMs?: number;
   onProgress?: (tick: ProgressTick) => void;
@@ -59,12 +64,8 @@ export interface RunJobOptions<P> {
 /** Why a run stopped early, or undefined when every row was written. */
 export type JobStop = AppError | undefined;
 
-/**
- * A row on its way to the API, with what its output row is built from when the answer comes: its
- * fields, and its warning (counted when the row is written). Carried in the item, not in maps keyed by
- * row: two map writes, a read and a delete per row were a tenth of the loop's time.
- */
-type HeldItem<P> = JobItem<P> & { fields: readonly string[]; warning: string | undefined };
+/** A row on its way to the API; `id` is its --id-column value, kept only when debug logs name rows. */
+type HeldItem<P> = JobItem<P> & { id?: string };
 
 const READ_AHEAD_ROWS = 1_000;
 
@@ -74,7 +75,10 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const now = opts.now ?? Date.now;
   const startIndex = opts.resume?.checkpoint.next ?? 0;
   const answers = opts.resume?.answers;
-  const ordered = new OrderedRows(startIndex);
+  const staged = new StagedRows({ dialect: opts.dialect, columns, firstIndex: startIndex, discard: opts.discard === true });
+  // Rows are named in logs by number and the user's id column, never by their contents (errors may quote values).
+  const logRows = logger.isLevelEnabled('debug');
+  const idOf = (fields: readonly string[]) => (columns.rowId === undefined ? undefined : fields[columns.rowId]);
   const inflight = new Set<Promise<void>>();
   const soft = new AbortController(); // the run is stopping: no new request or retry starts
   const hard = new AbortController(); // aborts in-flight requests: auth failure, or grace period over
@@ -103,13 +107,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   if (signal.aborted) onStopSignal();
   else signal.addEventListener('abort', onStopSignal, { once: true });
 
-  const finishRow = (index: number, fields: readonly string[], outcome: RowOutcome, warning: string | undefined) => {
-    ordered.finish(index, { fields: buildOutputRow(fields, columns, index, outcome), status: outcome.status, error: outcome.error, warning });
-    // Rows are named by number and the user's id column, never by their contents (errors may quote values).
-    if (outcome.error && logger.isLevelEnabled('debug')) {
-      logger.debug({ row: index + 1, id: columns.rowId === undefined ? undefined : fields[columns.rowId], status: outcome.status }, 'row not done');
-    }
-  };
+  const logNotDone = (index: number, id: string | undefined, status: string) => logger.debug({ row: index + 1, id, status }, 'row not done');
 
   /**
    * Full groups wait here for a slot, cut ahead of time: when an answer frees a slot, the next group goes
@@ -163,10 +161,11 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
       .then((outcomes) => {
         release();
         opts.journal?.recordAnswers(outcomes);
-        for (const { index, fields, warning } of items) {
+        for (const { index, id } of items) {
           const outcome = outcomes.get(index);
           if (!outcome) throw new Error(`job returned no outcome for row ${index}`);
-          finishRow(index, fields, outcome, warning);
+          staged.finish(index, outcome);
+          if (logRows && outcome.error) logNotDone(index, id, outcome.status);
         }
       })
       .catch((err: unknown) => {
@@ -193,21 +192,10 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   };
 
   const write = async () => {
-    // Taken together, synchronously: groups finishing while the sink is busy move `nextIndex` on, and a
-    // checkpoint claiming rows that were not written would lose them on --resume.
-    const next = ordered.nextIndex();
-    const rows = ordered.take();
-    if (rows.length > 0) {
-      const out: string[][] = new Array(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i]!;
-        counters.countRow(r.status, r.error);
-        if (r.warning) counters.countWarning(r.warning);
-        out[i] = r.fields;
-      }
-      await opts.sink.writeRows(out);
-    }
-    writtenNext = next;
+    // Rows finishing while the sink is busy are written by this same call; `writtenNext` is read after
+    // the last write, so a checkpoint never claims a row that was not handed to the sink.
+    await staged.writeReady(target);
+    writtenNext = staged.writtenNext();
     if (opts.journal && checkpointing === undefined && now() - lastCheckpoint >= checkpointEveryMs) {
       // In the background: its two fsyncs take milliseconds on a busy disk, and awaiting them here kept
       // the loop from sending into slots that freed up meanwhile.
@@ -225,6 +213,13 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     await opts.journal?.checkpoint(claim);
   };
 
+  const target = {
+    writeBytes: (bytes: Buffer) => opts.sink.writeBytes(bytes),
+    countRow(status: string, error: string, warning: string | undefined) {
+      counters.countRow(status, error);
+      if (warning) counters.countWarning(warning);
+    },
+  };
   const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * ((opts.limit.ceiling?.() ?? opts.limit.current()) + 2) * 2);
   let index = -1;
   try {
@@ -234,24 +229,30 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
       if (stop) break;
       rowsRead = index + 1;
       const prepared = job.prepare(record.fields, index);
+      const { fields } = record;
       switch (prepared.kind) {
         case 'skip':
-          ordered.finish(index, null);
+          staged.skip(index);
           break;
         case 'keep':
-          ordered.finish(index, { fields: buildOutputRow(record.fields, columns, index), status: statusOf(record.fields, columns), error: '', warning: undefined });
+          staged.stageFinished(index, fields, undefined, statusOf(fields, columns), '', undefined);
           break;
-        case 'done':
-          finishRow(index, record.fields, prepared.outcome, prepared.warning);
+        case 'done': {
+          const { outcome } = prepared;
+          staged.stageFinished(index, fields, outcome, outcome.status, outcome.error, prepared.warning);
+          if (logRows && outcome.error) logNotDone(index, idOf(fields), outcome.status);
           break;
+        }
         case 'send': {
           const known = answers?.get(index);
           if (known) {
             answers!.delete(index);
-            finishRow(index, record.fields, known, prepared.warning);
+            staged.stageFinished(index, fields, known, known.status, known.error, prepared.warning);
+            if (logRows && known.error) logNotDone(index, idOf(fields), known.status);
             break;
           }
-          group.push({ index, payload: prepared.payload, fields: record.fields, warning: prepared.warning });
+          staged.stageOpen(index, fields, prepared.warning);
+          group.push(logRows ? { index, payload: prepared.payload, id: idOf(fields) } : { index, payload: prepared.payload });
           if (group.length >= job.groupSize()) {
             enqueue(false);
             while (waiting.length > readAhead() && !stop) await awaitGroup(); // enough cut ahead: wait for answers
@@ -259,14 +260,14 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
           break;
         }
       }
-      if (ordered.readyCount() >= 256) await write();
-      while (ordered.buffered() >= bufferRows && !stop) {
+      if (staged.readyCount() >= 256) await write();
+      while (staged.buffered() >= bufferRows && !stop) {
         enqueue(true); // the partial group may be what the oldest rows wait for
         if (inflight.size === 0) break;
         await awaitGroup();
         await write();
       }
-      if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: inflight.size });
+      if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: staged.writtenNext(), inFlight: inflight.size });
     }
     if (!stop) enqueue(true);
     while (inflight.size > 0) {
@@ -284,26 +285,11 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   } finally {
     signal.removeEventListener('abort', onStopSignal);
   }
-  opts.onProgress?.({ rowsRead, rowsWritten: ordered.nextIndex(), inFlight: 0 });
+  opts.onProgress?.({ rowsRead, rowsWritten: staged.writtenNext(), inFlight: 0 });
   await checkpointing;
   if (opts.journal) await checkpoint().catch((err) => logger.error({ err: (err as Error).message }, 'could not write the last checkpoint'));
   if (stop) logger.debug({ code: stop.code, nextRow: writtenNext }, 'job stopped early');
   return stop;
-}
-
-/** Builds an output row: the input's fields under the header, the result columns set (and a shard's row position), extra fields kept at the end. */
-export function buildOutputRow(fields: readonly string[], columns: ResultColumns, index: number, outcome?: RowOutcome): string[] {
-  const row = new Array<string>(columns.width);
-  for (let i = 0; i < columns.width; i++) row[i] = i < columns.inputWidth ? (fields[i] ?? '') : '';
-  // A misaligned row's extra fields are never dropped: they follow the result columns.
-  for (let i = columns.inputWidth; i < fields.length; i++) row.push(fields[i]!);
-  if (outcome) {
-    row[columns.value] = outcome.value;
-    row[columns.error] = outcome.error;
-    row[columns.status] = outcome.status;
-  }
-  if (columns.position !== undefined) row[columns.position] = String(index);
-  return row;
 }
 
 function toAppError(err: unknown): AppError {

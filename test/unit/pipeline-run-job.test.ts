@@ -19,18 +19,20 @@ import type { Job, ResultColumns, RowOutcome } from '../../src/pipeline/types.js
 const logger = pino({ level: 'silent' });
 const columns: ResultColumns = { value: 1, error: 2, status: 3, inputWidth: 1, width: 4 };
 const STATUSES = ['assigned', 'rejected', 'invalid', 'failed'];
+const dialect = { delimiter: ',', recordDelimiter: '\n', excelSafe: false };
 
 async function* records(n: number): AsyncGenerator<CsvRecord> {
   for (let i = 0; i < n; i++) yield { fields: [String(i)], line: i + 2 };
 }
 
-/** A sink that counts one byte per row and yields to the event loop on every write and sync. */
+/** A sink that reads the rows back from their bytes, counts one "byte" per row, and yields to the event loop on every write and sync. */
 function slowSink(): RowSink & { rows: string[][] } {
   const rows: string[][] = [];
   return {
     rows,
-    async writeRows(batch) {
-      rows.push(...batch.map((r) => [...r]));
+    async writeBytes(bytes) {
+      // This test's cells need no quoting: lines split on LF, cells on commas.
+      for (const line of bytes.toString('utf8').split('\n').slice(0, -1)) rows.push(line.split(','));
       await delay(1);
     },
     bytesWritten: () => rows.length,
@@ -77,6 +79,7 @@ describe('runJob', () => {
     const stop = await runJob({
       records: records(3000),
       sink,
+      dialect,
       columns,
       job: scrambledJob([]),
       limit: { current: () => 8 },
@@ -114,7 +117,7 @@ describe('runJob', () => {
       return inner(items, ctx);
     };
     const counters = new RunCounters(STATUSES);
-    const stop = await runJob({ records: records(3000), sink, columns, job, limit: { current: () => 4 }, counters, logger, signal: controller.signal, graceMs: 5000, journal, checkpointEveryMs: 0 });
+    const stop = await runJob({ records: records(3000), sink, dialect, columns, job, limit: { current: () => 4 }, counters, logger, signal: controller.signal, graceMs: 5000, journal, checkpointEveryMs: 0 });
     journal.close();
     expect(stop).toBeInstanceOf(AppError);
     expect(stop!.code).toBe('E_INTERRUPTED');
@@ -147,7 +150,7 @@ describe('runJob', () => {
     // Told of each group's answers when the run takes them in, before their rows are built.
     const journal = { recordAnswers: (a: ReadonlyMap<number, RowOutcome>) => events.push(`answer ${Math.min(...a.keys())}`), checkpoint: async () => undefined } as unknown as Journal;
     const sink = slowSink();
-    const run = runJob({ records: counted(40), sink, columns, job, limit: { current: () => 2 }, counters: new RunCounters(STATUSES), logger, signal: new AbortController().signal, graceMs: 1000, journal });
+    const run = runJob({ records: counted(40), sink, dialect, columns, job, limit: { current: () => 2 }, counters: new RunCounters(STATUSES), logger, signal: new AbortController().signal, graceMs: 1000, journal });
     while (answers.length < 2) await delay(1);
     await delay(20);
     // Two groups out, and three cut ahead (one per slot, and the one that made the reader wait).
@@ -182,7 +185,7 @@ describe('runJob', () => {
         return new Map(items.map((i) => [i.index, { status: 'assigned', value: 'a', error: '' }]));
       },
     };
-    const stop = await runJob({ records: records(100), sink, columns, job, limit: { current: () => 1 }, counters: new RunCounters(STATUSES), logger, signal: controller.signal, graceMs: 20, journal, checkpointEveryMs: 0 });
+    const stop = await runJob({ records: records(100), sink, dialect, columns, job, limit: { current: () => 1 }, counters: new RunCounters(STATUSES), logger, signal: controller.signal, graceMs: 20, journal, checkpointEveryMs: 0 });
     journal.close();
     expect(stop!.context.signal).toBe('SIGINT');
     expect(sink.rows.map((r) => r[3])).toEqual(Array(20).fill('assigned'));
