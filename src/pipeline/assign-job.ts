@@ -1,9 +1,10 @@
 /** The assign job: rows → leads → POST /assignment/batch, answers matched by row_id, batches split on 413/400. */
-import type { ApiClient } from '../api/client.js';
+import type { BatchLeadJson } from '../api/batch-check.js';
+import { toBatchLead, type ApiClient } from '../api/client.js';
 import type { CircuitBreaker } from '../api/breaker.js';
 import { classifyFailure } from '../api/classify.js';
 import { callWithRetry, computeBackoffMs, type RetryBudget, type RetryPolicy, sleep } from '../api/retry.js';
-import type { BatchLead, BatchResponse, BatchResult } from '../api/schemas.js';
+import type { BatchResponse, BatchResult } from '../api/schemas.js';
 import type { Shard } from '../config/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import { prepareLead, type ColumnMap } from '../leads/index.js';
@@ -31,22 +32,22 @@ export interface AssignJobOptions {
 }
 
 /** Creates the assign job over one API client. */
-export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
+export function createAssignJob(o: AssignJobOptions): Job<BatchLeadJson> {
   let groupSize = o.batchSize; // shrinks after a 413 to the size that worked
   let lastAnswerAt = Number.NEGATIVE_INFINITY; // when any request of the run last got a 2xx answer
   const selected = new Set(o.statuses);
 
-  const prepare = (fields: readonly string[], index: number): Prepared<BatchLead> => {
+  const prepare = (fields: readonly string[], index: number): Prepared<BatchLeadJson> => {
     if (o.shard && index % o.shard.count !== o.shard.index) return { kind: 'skip' };
     if (selected.size > 0 && !selected.has(statusOf(fields, o.result))) return { kind: 'keep' };
     const prepared = prepareLead(fields, o.result.inputWidth, o.columns, o.defaultCampaign);
     if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
-    const payload: BatchLead = { row_id: String(index + 1), ...prepared.lead };
+    const payload = toBatchLead({ row_id: rowIdOf(index), ...prepared.lead });
     return prepared.warning ? { kind: 'send', payload, warning: prepared.warning } : { kind: 'send', payload };
   };
 
   /** One request's attempts (callWithRetry), then more rounds while the whole API is down (see waitsOutOutage). */
-  const callBatch = async (items: readonly JobItem<BatchLead>[], ctx: SendContext): Promise<BatchResponse> => {
+  const callBatch = async (items: readonly JobItem<BatchLeadJson>[], ctx: SendContext): Promise<BatchResponse> => {
     const stopping = ctx.stopping ?? ctx.signal;
     const body = { real_time: o.realTime, leads: items.map((i) => i.payload) };
     let lastAttemptAt = 0;
@@ -87,7 +88,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLead> {
     return retryable && lastAnswerAt < lastAttemptAt && o.budget.take();
   };
 
-  const sendItems = async (items: readonly JobItem<BatchLead>[], g: GroupAnswers, ctx: SendContext, round: number): Promise<void> => {
+  const sendItems = async (items: readonly JobItem<BatchLeadJson>[], g: GroupAnswers, ctx: SendContext, round: number): Promise<void> => {
     recordSoFar(g, ctx);
     const out = g.out;
     let body: BatchResponse;
@@ -177,19 +178,19 @@ function recordSoFar(g: GroupAnswers, ctx: SendContext): void {
  * the rest is matched through a map of the rows not yet answered. Same outcomes, in the same order, as
  * matching everything through the map, which costs ~3× more on an in-order answer (a Map of every id per batch).
  */
-export function matchResults(items: readonly JobItem<BatchLead>[], body: BatchResponse, out: Map<number, RowOutcome>, e164: boolean): JobItem<BatchLead>[] {
+export function matchResults(items: readonly JobItem<BatchLeadJson>[], body: BatchResponse, out: Map<number, RowOutcome>, e164: boolean): JobItem<BatchLeadJson>[] {
   const results = body.results ?? [];
   let matched = 0; // items[0..matched) were answered, in order, by results[0..matched)
   while (matched < results.length && matched < items.length) {
     const r = results[matched]!;
     const item = items[matched]!;
-    if (r.row_id !== item.payload.row_id) break;
+    if (r.row_id !== rowIdOf(item.index)) break;
     setOutcome(out, item, r, e164);
     matched++;
   }
   if (matched === results.length) return items.slice(matched);
-  const byId = new Map<string, JobItem<BatchLead>>();
-  for (let i = matched; i < items.length; i++) byId.set(items[i]!.payload.row_id, items[i]!);
+  const byId = new Map<string, JobItem<BatchLeadJson>>();
+  for (let i = matched; i < items.length; i++) byId.set(rowIdOf(items[i]!.index), items[i]!);
   for (let i = matched; i < results.length; i++) {
     const r = results[i]!;
     const item = byId.get(r.row_id);
@@ -200,11 +201,16 @@ export function matchResults(items: readonly JobItem<BatchLead>[], body: BatchRe
   return [...byId.values()];
 }
 
-function setOutcome(out: Map<number, RowOutcome>, item: JobItem<BatchLead>, r: BatchResult, e164: boolean): void {
+function setOutcome(out: Map<number, RowOutcome>, item: JobItem<BatchLeadJson>, r: BatchResult, e164: boolean): void {
   const ani = r.outboundani ?? '';
   const error = r.error ?? '';
   if (error === '' && ani !== '') out.set(item.index, { status: 'assigned', value: e164 ? toE164(ani) : ani, error: '' });
   else out.set(item.index, { status: 'rejected', value: '', error: error || 'the API returned no ANI and no reason' });
+}
+
+/** A row's `row_id` in requests: its 1-based number among the input's data rows. */
+export function rowIdOf(index: number): string {
+  return String(index + 1);
 }
 
 /** Formats a North American ANI as E.164 (+1NXXNXXXXXX); other lengths get a leading +. */

@@ -2,9 +2,9 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { checkBatchRequest, parseBatchResponse } from '../../src/api/batch-check.js';
-import { createApiClient } from '../../src/api/client.js';
-import { BatchRequest, BatchResponse } from '../../src/api/schemas.js';
+import { joinBatchRequest, parseBatchResponse, serializeBatchLead, type BatchLeadJson } from '../../src/api/batch-check.js';
+import { createApiClient, toBatchLead } from '../../src/api/client.js';
+import { BatchLead, BatchRequest, BatchResponse } from '../../src/api/schemas.js';
 import { isAppError } from '../../src/errors.js';
 import { sendJson, startHttpServer, useCleanup } from './api-servers.js';
 
@@ -56,7 +56,6 @@ const phone = fc.oneof(
 );
 const rowId = fc.oneof(fc.integer({ min: 1, max: 1_000_000 }).map(String), fc.string({ maxLength: 4 }));
 const lead = nearObject({ row_id: mostly(rowId), prospect_phone: mostly(phone), prospect_zip: mostly(fc.string({ maxLength: 5 })), dialer_campaign: mostly(fc.string({ maxLength: 5 })) });
-const request = nearObject({ real_time: mostly(fc.boolean()), leads: mostly(fc.array(mostly(lead), { maxLength: 5 })) });
 
 const nullishString = fc.oneof(fc.string({ maxLength: 10 }), fc.constant(null), fc.constant(undefined));
 // Every JSON value is a valid row_id (z.coerce.string()); strings most often.
@@ -66,34 +65,59 @@ const response = nearObject({ success: mostly(fc.boolean()), results: mostly(fc.
 
 const RUNS = { numRuns: 2_000 };
 
-describe('checkBatchRequest ≡ BatchRequest.safeParse', () => {
-  it('on nearly valid bodies (fields wrong, absent, undefined, unknown keys)', () => {
-    fc.assert(fc.property(request, (value) => expectAsZod(checkBatchRequest, BatchRequest, value)), RUNS);
+/** The lead serialiser accepts iff zod's BatchLead does, and writes the JSON of zod's output, byte for byte. */
+function expectLeadAsZod(value: unknown): void {
+  const before = show(value);
+  const json = serializeBatchLead(value);
+  const parsed = BatchLead.safeParse(value);
+  expect(json !== undefined, `serializer ${json === undefined ? 'refused' : 'accepted'} ${before}`).toBe(parsed.success);
+  if (parsed.success) expect(json).toBe(JSON.stringify(parsed.data));
+  expect(show(value)).toBe(before);
+}
+
+/** A request from leads zod accepts: the joined text is what JSON.stringify writes for zod's BatchRequest output. */
+function expectRequestAsZod(realTime: unknown, leads: readonly unknown[]): void {
+  const json = leads.map((l) => serializeBatchLead(l)).filter((l): l is BatchLeadJson => l !== undefined);
+  const body = typeof realTime === 'boolean' || realTime === undefined ? { real_time: realTime, leads: json.map((l) => JSON.parse(l) as unknown) } : undefined;
+  const parsed = BatchRequest.safeParse(body);
+  const text = body === undefined ? undefined : joinBatchRequest(body.real_time as boolean | undefined, json);
+  expect(text !== undefined).toBe(parsed.success);
+  if (parsed.success) expect(text).toBe(JSON.stringify(parsed.data));
+}
+
+describe('serializeBatchLead ≡ JSON.stringify(BatchLead.parse(…)), joinBatchRequest ≡ JSON.stringify(BatchRequest.parse(…))', () => {
+  it('on nearly valid leads (fields wrong, absent, undefined, unknown keys)', () => {
+    fc.assert(fc.property(lead, expectLeadAsZod), RUNS);
   });
 
   it('on arbitrary values', () => {
-    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.anything()), (value) => expectAsZod(checkBatchRequest, BatchRequest, value)), RUNS);
+    fc.assert(fc.property(fc.oneof(fc.jsonValue(), fc.anything()), expectLeadAsZod), RUNS);
+  });
+
+  it('on requests of any leads, with or without real_time', () => {
+    fc.assert(fc.property(fc.oneof(fc.boolean(), fc.constant(undefined)), fc.array(lead, { maxLength: 5 }), expectRequestAsZod), RUNS);
   });
 
   it('on what the pipeline sends, and on the edges of the phone pattern and row_id', () => {
     const ok = { row_id: '1', prospect_phone: '5550100123' };
     const cases: unknown[] = [
-      { real_time: false, leads: [{ row_id: '1', prospect_phone: '5550100123', prospect_zip: '90210', dialer_campaign: '9001' }, { row_id: '2', prospect_phone: '555010012345678' }] },
-      { leads: [ok], real_time: undefined },
-      { leads: [{ ...ok, prospect_zip: undefined, extra: 1 }] },
-      { leads: [] },
-      { leads: [{ ...ok, row_id: '' }] },
-      { leads: [{ ...ok, row_id: 1 }] },
-      { leads: [{ ...ok, prospect_phone: '555010012' }] },
-      { leads: [{ ...ok, prospect_phone: '5550100123456789' }] },
-      { leads: [{ ...ok, prospect_phone: '5550100123\n' }] },
-      { leads: [ok, null] },
-      { leads: [ok], real_time: 'yes' },
+      { row_id: '1', prospect_phone: '5550100123', prospect_zip: '90210', dialer_campaign: '9001' },
+      { row_id: '2', prospect_phone: '555010012345678' },
+      { ...ok, prospect_zip: undefined, extra: 1 },
+      { ...ok, dialer_campaign: 'Renewals "Q3", \\ north\n' },
+      { ...ok, row_id: '' },
+      { ...ok, row_id: 1 },
+      { ...ok, prospect_phone: '555010012' },
+      { ...ok, prospect_phone: '5550100123456789' },
+      { ...ok, prospect_phone: '5550100123\n' },
+      null,
       // Inherited keys count for zod, so they count here too.
-      Object.create({ leads: [ok] }) as unknown,
-      { leads: new Array(2) },
+      Object.create(ok) as unknown,
     ];
-    for (const value of cases) expectAsZod(checkBatchRequest, BatchRequest, value);
+    for (const value of cases) expectLeadAsZod(value);
+    expectRequestAsZod(false, [ok, { ...ok, row_id: '2' }]);
+    expectRequestAsZod(undefined, [ok]);
+    expectRequestAsZod(true, []);
   });
 });
 
@@ -133,11 +157,11 @@ describe('the client on POST /assignment/batch', () => {
     return c;
   };
 
-  it('sends exactly the JSON it sent with zod (unknown keys dropped, schema key order) and returns zod\'s answer', async () => {
+  it('sends exactly the JSON zod would have produced (unknown keys dropped, schema key order) and returns zod\'s answer', async () => {
     const answer = { success: true, request_id: 'r-1', results: [{ row_id: 1, outboundani: '5550100999', error: null, extra: true }, { error: 'No ANI', row_id: '2' }] };
     const server = await serve(startHttpServer((res) => sendJson(res, 200, answer)));
     const body = { leads: [{ prospect_phone: '5550100123', row_id: '1', note: 'x' }, { row_id: '2', dialer_campaign: '9001', prospect_phone: '5550100124' }], real_time: true };
-    const reply = await connect(server.url).assignBatch(body);
+    const reply = await connect(server.url).assignBatch({ real_time: true, leads: body.leads.map(toBatchLead) });
     expect(server.requests[0]?.body).toBe(JSON.stringify(BatchRequest.parse(body)));
     expect(reply.body).toStrictEqual(BatchResponse.parse(answer));
   });
@@ -145,10 +169,15 @@ describe('the client on POST /assignment/batch', () => {
   it('words a refused request and a refused answer with zod\'s messages', async () => {
     const server = await serve(startHttpServer((res) => sendJson(res, 200, { success: true, results: [{ row_id: '1', outboundani: 5 }] })));
     const api = connect(server.url);
-    const refused = await api.assignBatch({ leads: [{ row_id: '1', prospect_phone: '12' }] }).catch((err: unknown) => err);
+    let refused: unknown;
+    try {
+      toBatchLead({ row_id: '1', prospect_phone: '12' });
+    } catch (err) {
+      refused = err;
+    }
     expect(isAppError(refused, 'E_INTERNAL')).toBe(true);
-    expect((refused as Error).message).toBe('refusing to send an invalid request to POST /assignment/batch: leads.0.prospect_phone: Invalid string: must match pattern /^\\d{10,15}$/');
-    const bad = await api.assignBatch({ leads: [{ row_id: '1', prospect_phone: '5550100123' }] }).catch((err: unknown) => err);
+    expect((refused as Error).message).toBe('refusing to send an invalid request to POST /assignment/batch: prospect_phone: Invalid string: must match pattern /^\\d{10,15}$/');
+    const bad = await api.assignBatch({ leads: [toBatchLead({ row_id: '1', prospect_phone: '5550100123' })] }).catch((err: unknown) => err);
     expect((bad as Error).message).toContain('does not match the documented shape (results.0.outboundani: Invalid input: expected string, received number)');
     expect(server.requests).toHaveLength(1);
   });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiClient } from '../../src/api/client.js';
+import { createApiClient, toBatchLead } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
 import { startHttpServer, type TestServer } from './api-servers.js';
 
-const BATCH = { leads: [{ row_id: '1', prospect_phone: '2125550101' }] };
+const BATCH = { leads: [toBatchLead({ row_id: '1', prospect_phone: '2125550101' })] };
 let server: TestServer | undefined;
 afterEach(async () => {
   await server?.close();
