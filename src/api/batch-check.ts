@@ -1,34 +1,12 @@
 /**
- * Hand-written checks of POST /assignment/batch's leads and answer, for the hot path: zod spent ~10
- * allocations and a few closures per lead and per result row. They accept exactly what the zod schemas
- * in schemas.ts accept and produce the same data (keys in the schema's order, unknown keys dropped,
+ * Hand-written checks of POST /assignment/batch's answer, for the hot path: zod spent ~10 allocations
+ * and a few closures per result row. They accept exactly what the zod schemas in schemas.ts accept and
+ * return the same data (a new object per object, keys in the schema's order, unknown keys dropped,
  * `row_id` coerced); test/unit/api-batch-check.test.ts proves it against zod. They return undefined
- * where zod would refuse, so the caller can ask zod for the message: the schemas stay the single truth,
- * and a refusal reads the same as before.
+ * where zod would refuse, so the caller can ask zod for the message: the schemas stay the single truth.
+ * (The requests' leads are checked as they are encoded: lead-store.ts.)
  */
-import type { BatchLead, BatchResponse, BatchResult } from './schemas.js';
-
-// The same pattern as BatchLead.prospect_phone (without the u flag, \d is ASCII 0-9 only).
-const PHONE = /^\d{10,15}$/;
-
-declare const checkedLead: unique symbol;
-/** One lead's JSON, checked against BatchLead: a row waiting for its answer holds this one string. */
-export type BatchLeadJson = string & { readonly [checkedLead]: true };
-
-/** The JSON zod's BatchLead output would stringify to, or undefined where it would refuse `value`. */
-export function serializeBatchLead(value: unknown): BatchLeadJson | undefined {
-  const lead = checkLead(value);
-  return lead === undefined ? undefined : (JSON.stringify(lead) as BatchLeadJson);
-}
-
-/**
- * The body of POST /assignment/batch from checked leads: the text JSON.stringify writes for zod's
- * BatchRequest output. Undefined for no leads, which BatchRequest refuses.
- */
-export function joinBatchRequest(realTime: boolean | undefined, leads: readonly BatchLeadJson[]): string | undefined {
-  if (leads.length === 0) return undefined;
-  return `{${realTime === undefined ? '' : `"real_time":${realTime},`}"leads":[${leads.join(',')}]}`;
-}
+import type { BatchResponse, BatchResult } from './schemas.js';
 
 /** The answer zod's BatchResponse would produce from parsed JSON, or undefined where it would refuse it. */
 export function parseBatchResponse(json: unknown): BatchResponse | undefined {
@@ -54,26 +32,6 @@ export function parseBatchResponse(json: unknown): BatchResponse | undefined {
     const message = json.message;
     if (!isNullishString(message)) return undefined;
     out.message = message;
-  }
-  return out;
-}
-
-function checkLead(value: unknown): BatchLead | undefined {
-  if (!isObject(value)) return undefined;
-  const rowId = value.row_id;
-  const phone = value.prospect_phone;
-  if (typeof rowId !== 'string' || rowId.length < 1) return undefined;
-  if (typeof phone !== 'string' || !PHONE.test(phone)) return undefined;
-  const out: BatchLead = { row_id: rowId, prospect_phone: phone };
-  if ('prospect_zip' in value) {
-    const zip = value.prospect_zip;
-    if (zip !== undefined && typeof zip !== 'string') return undefined;
-    out.prospect_zip = zip;
-  }
-  if ('dialer_campaign' in value) {
-    const campaign = value.dialer_campaign;
-    if (campaign !== undefined && typeof campaign !== 'string') return undefined;
-    out.dialer_campaign = campaign;
   }
   return out;
 }

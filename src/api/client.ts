@@ -7,16 +7,16 @@ import { performance } from 'node:perf_hooks';
 import { Pool } from './undici-pool.js';
 import type { z } from 'zod';
 import { AppError } from '../errors.js';
-import { joinBatchRequest, parseBatchResponse, serializeBatchLead, type BatchLeadJson } from './batch-check.js';
+import { parseBatchResponse } from './batch-check.js';
+import type { BatchBody } from './lead-store.js';
 import { runExchange, type ExchangeOutcome, type RawResponse } from './dispatch.js';
 import { ApiError, type ApiErrorDetails } from './errors.js';
+import { checkRequest, formatIssues } from './request-check.js';
 import { parseRetryAfter } from './retry-after.js';
 import {
   AniListResponse,
   AssignRequest,
   AssignResponse,
-  BatchLead,
-  BatchRequest,
   BatchResponse,
   NrmAction,
   NrmActionRequest,
@@ -41,15 +41,10 @@ export interface ApiReply<T> {
   latencyMs: number;
 }
 
-/** A POST /assignment/batch request whose leads were checked and serialised once, by toBatchLead. */
-export interface BatchRequestJson {
-  real_time?: boolean;
-  leads: readonly BatchLeadJson[];
-}
-
 /** One attempt per call; non-2xx and transport failures throw ApiError, an abort throws the signal's reason. */
 export interface ApiClient {
-  assignBatch(request: BatchRequestJson, signal?: AbortSignal): Promise<ApiReply<BatchResponse>>;
+  /** Sends a body assembled by a LeadStore from leads it checked. */
+  assignBatch(body: BatchBody, signal?: AbortSignal): Promise<ApiReply<BatchResponse>>;
   /** A 2xx `{success: false}` is returned; a non-2xx throws ApiError carrying the server's message. */
   assignOne(body: AssignRequest, signal?: AbortSignal): Promise<ApiReply<AssignResponse>>;
   listAnis(query: { page: number; pageSize: number; number?: string }, signal?: AbortSignal): Promise<ApiReply<AniListResponse>>;
@@ -96,7 +91,7 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
   let closing: Promise<void> | undefined;
 
   const call = async <S extends z.ZodType>(spec: CallSpec<S>, signal?: AbortSignal): Promise<ApiReply<z.infer<S>>> => {
-    const body = spec.bodyText ?? (spec.body === undefined ? undefined : JSON.stringify(spec.body));
+    const body = spec.encoded ?? (spec.body === undefined ? undefined : JSON.stringify(spec.body));
     const method = body === undefined ? 'GET' : 'POST';
     const endpoint = `${method} ${spec.route}`;
     const requestHeaders: Record<string, string> = body === undefined ? headers : { ...headers, 'content-type': 'application/json' };
@@ -119,12 +114,12 @@ export function createApiClient(options: ApiClientOptions): ApiClient {
 
   // async so that a refused body (checkRequest) rejects like every other failure instead of throwing.
   return {
-    // The hot endpoint: leads checked when their rows were read (toBatchLead), answers by hand (batch-check.ts), zod only to word a refusal.
-    assignBatch: async (request, signal) =>
+    // The hot endpoint: leads checked and encoded when their rows were read (lead-store.ts), answers checked by hand (batch-check.ts).
+    assignBatch: async (body, signal) =>
       call(
         {
           route: '/assignment/batch',
-          bodyText: joinBatchRequest(request.real_time, request.leads) ?? refuseRequest(BatchRequest, request, 'POST /assignment/batch'),
+          encoded: body,
           schema: BatchResponse,
           parse: parseBatchResponse,
           expected: BATCH_SHAPE,
@@ -154,9 +149,9 @@ const NRM_ACTION_SHAPE = '{status, ani} or {success: false, message}';
 
 interface CallSpec<S extends z.ZodType> {
   route: string;
-  /** The request body, checked: an object (stringified here), or `bodyText`, its JSON already written. */
+  /** The request body, checked: an object (stringified here), or `encoded`, its JSON already written. */
   body?: unknown;
-  bodyText?: string;
+  encoded?: Buffer;
   schema: S;
   /** Accepts exactly what `schema` accepts, faster; undefined hands the answer to `schema` (which words the refusal). */
   parse?: (json: unknown) => z.infer<S> | undefined;
@@ -198,28 +193,6 @@ function checkApiKey(apiKey: string): void {
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
     throw new AppError('E_USAGE', 'the API key is empty or contains spaces, line breaks or non-ASCII characters: check OUTBOUNDIQ_API_KEY / OUTBOUNDIQ_API_KEY_FILE');
   }
-}
-
-/**
- * Checks and serialises one lead of POST /assignment/batch, once, when its row is read: a row waiting
- * for its answer holds one string. E_INTERNAL, in zod's words, for a lead the API would refuse (a bug upstream).
- */
-export function toBatchLead(lead: BatchLead): BatchLeadJson {
-  return serializeBatchLead(lead) ?? refuseRequest(BatchLead, lead, 'POST /assignment/batch');
-}
-
-/** Validates what we are about to send (strict in what we send); a failure is a bug upstream. */
-function checkRequest<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  throw new AppError('E_INTERNAL', `refusing to send an invalid request to ${what}: ${formatIssues(parsed.error)}`);
-}
-
-/** Throws, in zod's words, for what a hand-written check refused. */
-function refuseRequest(schema: z.ZodType, value: unknown, what: string): never {
-  checkRequest(schema, value, what);
-  // zod accepted what the hand check refused: they disagree, which test/unit/api-batch-check.test.ts rules out.
-  throw new AppError('E_INTERNAL', `refusing to send an invalid request to ${what}: the hand-written check and the schema disagree`);
 }
 
 function toTransportError(outcome: Extract<ExchangeOutcome, { ok: false }>, c: ErrorContext & { host: string; timeoutMs: number }): ApiError {
@@ -286,13 +259,6 @@ function extractMessage(body: Buffer): string | undefined {
     // Not JSON (a proxy's HTML page): the status line says enough.
   }
   return undefined;
-}
-
-function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
-    .join('; ');
 }
 
 /** A Node/undici error's code if it looks like one (never the error's free text, which we cannot vouch for). */

@@ -40,7 +40,7 @@ export interface ExchangeRequest {
   method: 'GET' | 'POST';
   path: string;
   headers: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   maxBodyBytes: number;
   signal?: AbortSignal;
 }

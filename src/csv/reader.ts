@@ -11,7 +11,7 @@ import { decodeToUtf8 } from './decode.js';
 import type { CsvFormat } from './format.js';
 import { detectEncoding, detectRecordDelimiter, hasNulByte, isGzipMagic, isTsvName, sniffDelimiter } from './format.js';
 import { toReadError } from './read-errors.js';
-import { pullRecords } from './pull-records.js';
+import { eachRecord, pullBatches } from './pull-records.js';
 import type { CsvRecord } from './record-parser.js';
 import { RecordParser } from './record-parser.js';
 
@@ -22,7 +22,12 @@ export interface CsvSource {
   /** The first record (BOM stripped). */
   header: string[];
   format: CsvFormat;
-  /** The data records, streamed and pulled on demand (iterate once). */
+  /**
+   * The data records in batches, streamed and pulled on demand: each batch is what the parser holds when
+   * asked. Iterate once, this or `records`.
+   */
+  batches: AsyncIterable<readonly CsvRecord[]>;
+  /** The data records one at a time (iterate once, this or `batches`). */
   records: AsyncIterable<CsvRecord>;
   /** Compressed bytes consumed so far (for progress %). */
   bytesRead(): number;
@@ -77,6 +82,16 @@ async function* replay(peeked: Peeked, rest: AsyncIterator<Buffer>): AsyncGenera
   yield* peeked.chunks;
   if (peeked.done) return;
   for (let next = await rest.next(); next.done !== true; next = await rest.next()) yield next.value;
+}
+
+/** `first` (unless empty), then the rest of `rest`, which is closed if the consumer stops early. */
+async function* withFirst(first: readonly CsvRecord[], rest: AsyncIterableIterator<readonly CsvRecord[]>): AsyncGenerator<readonly CsvRecord[]> {
+  try {
+    if (first.length > 0) yield first;
+    yield* rest;
+  } finally {
+    await rest.return?.();
+  }
 }
 
 /** Opens the raw byte stream: stdin for '-', else the file (failing early, with the OS reason). */
@@ -175,14 +190,16 @@ export async function openCsvSource(input: string, options: CsvSourceOptions = {
     parser = recordParser;
     streams.push(recordParser);
     pipeline(decodeToUtf8(replay(sample, plain), format.encoding, bomLength, file), recordParser, () => undefined);
-    const records = pullRecords(recordParser, toError, close);
-    const first = await records.next();
+    const pulled = pullBatches(recordParser, toError, close);
+    const first = await pulled.next();
     if (first.done === true) throw emptyFileError(file);
+    const batches = withFirst(first.value.slice(1), pulled);
     return {
       file,
-      header: first.value.fields,
+      header: first.value[0]!.fields,
       format: { ...format, gzip },
-      records,
+      batches,
+      records: eachRecord(batches),
       bytesRead: () => bytesRead,
       totalBytes,
       close,

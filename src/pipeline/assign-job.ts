@@ -1,6 +1,6 @@
 /** The assign job: rows → leads → POST /assignment/batch, answers matched by row_id, batches split on 413/400. */
-import type { BatchLeadJson } from '../api/batch-check.js';
-import { toBatchLead, type ApiClient } from '../api/client.js';
+import type { ApiClient } from '../api/client.js';
+import { LeadStore, type LeadRef } from '../api/lead-store.js';
 import type { CircuitBreaker } from '../api/breaker.js';
 import { classifyFailure } from '../api/classify.js';
 import { callWithRetry, computeBackoffMs, type RetryBudget, type RetryPolicy, sleep } from '../api/retry.js';
@@ -32,24 +32,25 @@ export interface AssignJobOptions {
 }
 
 /** Creates the assign job over one API client. */
-export function createAssignJob(o: AssignJobOptions): Job<BatchLeadJson> {
+export function createAssignJob(o: AssignJobOptions): Job<LeadRef> {
   let groupSize = o.batchSize; // shrinks after a 413 to the size that worked
   let lastAnswerAt = Number.NEGATIVE_INFINITY; // when any request of the run last got a 2xx answer
   const selected = new Set(o.statuses);
+  const leads = new LeadStore();
 
-  const prepare = (fields: readonly string[], index: number): Prepared<BatchLeadJson> => {
+  const prepare = (fields: readonly string[], index: number): Prepared<LeadRef> => {
     if (o.shard && index % o.shard.count !== o.shard.index) return { kind: 'skip' };
     if (selected.size > 0 && !selected.has(statusOf(fields, o.result))) return { kind: 'keep' };
     const prepared = prepareLead(fields, o.result.inputWidth, o.columns, o.defaultCampaign);
     if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
-    const payload = toBatchLead({ row_id: rowIdOf(index), ...prepared.lead });
+    const payload = leads.add({ row_id: rowIdOf(index), ...prepared.lead }, index);
     return prepared.warning ? { kind: 'send', payload, warning: prepared.warning } : { kind: 'send', payload };
   };
 
   /** One request's attempts (callWithRetry), then more rounds while the whole API is down (see waitsOutOutage). */
-  const callBatch = async (items: readonly JobItem<BatchLeadJson>[], ctx: SendContext): Promise<BatchResponse> => {
+  const callBatch = async (items: readonly JobItem<LeadRef>[], ctx: SendContext): Promise<BatchResponse> => {
     const stopping = ctx.stopping ?? ctx.signal;
-    const body = { real_time: o.realTime, leads: items.map((i) => i.payload) };
+    const body = leads.body(o.realTime, items.map((i) => i.payload));
     let lastAttemptAt = 0;
     for (let round = 1; ; round++) {
       try {
@@ -88,7 +89,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLeadJson> {
     return retryable && lastAnswerAt < lastAttemptAt && o.budget.take();
   };
 
-  const sendItems = async (items: readonly JobItem<BatchLeadJson>[], g: GroupAnswers, ctx: SendContext, round: number): Promise<void> => {
+  const sendItems = async (items: readonly JobItem<LeadRef>[], g: GroupAnswers, ctx: SendContext, round: number): Promise<void> => {
     recordSoFar(g, ctx);
     const out = g.out;
     let body: BatchResponse;
@@ -154,6 +155,7 @@ export function createAssignJob(o: AssignJobOptions): Job<BatchLeadJson> {
       await sendItems(items, g, ctx, 0);
       return g.out;
     },
+    release: (before) => leads.releaseBefore(before),
   };
 }
 
@@ -178,7 +180,7 @@ function recordSoFar(g: GroupAnswers, ctx: SendContext): void {
  * the rest is matched through a map of the rows not yet answered. Same outcomes, in the same order, as
  * matching everything through the map, which costs ~3× more on an in-order answer (a Map of every id per batch).
  */
-export function matchResults(items: readonly JobItem<BatchLeadJson>[], body: BatchResponse, out: Map<number, RowOutcome>, e164: boolean): JobItem<BatchLeadJson>[] {
+export function matchResults<P>(items: readonly JobItem<P>[], body: BatchResponse, out: Map<number, RowOutcome>, e164: boolean): JobItem<P>[] {
   const results = body.results ?? [];
   let matched = 0; // items[0..matched) were answered, in order, by results[0..matched)
   while (matched < results.length && matched < items.length) {
@@ -189,7 +191,7 @@ export function matchResults(items: readonly JobItem<BatchLeadJson>[], body: Bat
     matched++;
   }
   if (matched === results.length) return items.slice(matched);
-  const byId = new Map<string, JobItem<BatchLeadJson>>();
+  const byId = new Map<string, JobItem<P>>();
   for (let i = matched; i < items.length; i++) byId.set(rowIdOf(items[i]!.index), items[i]!);
   for (let i = matched; i < results.length; i++) {
     const r = results[i]!;
@@ -201,7 +203,7 @@ export function matchResults(items: readonly JobItem<BatchLeadJson>[], body: Bat
   return [...byId.values()];
 }
 
-function setOutcome(out: Map<number, RowOutcome>, item: JobItem<BatchLeadJson>, r: BatchResult, e164: boolean): void {
+function setOutcome(out: Map<number, RowOutcome>, item: JobItem<unknown>, r: BatchResult, e164: boolean): void {
   const ani = r.outboundani ?? '';
   const error = r.error ?? '';
   if (error === '' && ani !== '') out.set(item.index, { status: 'assigned', value: e164 ? toE164(ani) : ani, error: '' });

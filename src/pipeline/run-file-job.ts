@@ -93,7 +93,7 @@ export async function runFileJob<P>(config: JobConfig, spec: FileJobSpec<P>, dep
     }
     if (resume) deps.logger.info({ fromRow: resume.checkpoint.next, answersKept: resume.answers.size }, 'resuming');
     const stop = await runJob({
-      records: built.headerIsData ? withHeaderAsData(source) : source.records,
+      records: built.headerIsData ? withHeaderAsData(source) : source.batches,
       sink: out,
       dialect: { delimiter: source.format.delimiter, recordDelimiter: source.format.recordDelimiter, excelSafe: config.excelSafe },
       discard: config.dryRun,
@@ -186,13 +186,14 @@ function withoutSending<P>(job: Job<P>): Job<P> {
       return prepared.warning ? { kind: 'done', outcome, warning: prepared.warning } : { kind: 'done', outcome };
     },
     sendGroup: () => Promise.reject(new Error('a dry run sends nothing')),
+    ...(job.release ? { release: (before: number) => job.release!(before) } : {}),
   };
 }
 
 /** The header line as the first data record (line 1), then the rest. */
-async function* withHeaderAsData(source: CsvSource): AsyncGenerator<CsvRecord> {
-  yield { fields: source.header, line: 1 };
-  yield* source.records;
+async function* withHeaderAsData(source: CsvSource): AsyncGenerator<readonly CsvRecord[]> {
+  yield [{ fields: source.header, line: 1 }];
+  yield* source.batches;
 }
 
 function nullSink(): RowSink & { commit(): Promise<void>; abort(): Promise<void> } {

@@ -38,7 +38,8 @@ export interface ProgressTick {
 }
 
 export interface RunJobOptions<P> {
-  records: AsyncIterable<CsvRecord>;
+  /** The input's data records, in batches (CsvSource.batches). */
+  records: AsyncIterable<readonly CsvRecord[]>;
   sink: RowSink;
   /** How rows are encoded for the sink. */
   dialect: RowDialect;
@@ -196,6 +197,7 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
     // the last write, so a checkpoint never claims a row that was not handed to the sink.
     await staged.writeReady(target);
     writtenNext = staged.writtenNext();
+    job.release?.(writtenNext);
     if (opts.journal && checkpointing === undefined && now() - lastCheckpoint >= checkpointEveryMs) {
       // In the background: its two fsyncs take milliseconds on a busy disk, and awaiting them here kept
       // the loop from sending into slots that freed up meanwhile.
@@ -223,51 +225,53 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * ((opts.limit.ceiling?.() ?? opts.limit.current()) + 2) * 2);
   let index = -1;
   try {
-    for await (const record of opts.records) {
-      index += 1;
-      if (index < startIndex) continue; // already in the partial output
-      if (stop) break;
-      rowsRead = index + 1;
-      const prepared = job.prepare(record.fields, index);
-      const { fields } = record;
-      switch (prepared.kind) {
-        case 'skip':
-          staged.skip(index);
-          break;
-        case 'keep':
-          staged.stageFinished(index, fields, undefined, statusOf(fields, columns), '', undefined);
-          break;
-        case 'done': {
-          const { outcome } = prepared;
-          staged.stageFinished(index, fields, outcome, outcome.status, outcome.error, prepared.warning);
-          if (logRows && outcome.error) logNotDone(index, idOf(fields), outcome.status);
-          break;
-        }
-        case 'send': {
-          const known = answers?.get(index);
-          if (known) {
-            answers!.delete(index);
-            staged.stageFinished(index, fields, known, known.status, known.error, prepared.warning);
-            if (logRows && known.error) logNotDone(index, idOf(fields), known.status);
+    read: for await (const batch of opts.records) {
+      for (const record of batch) {
+        index += 1;
+        if (index < startIndex) continue; // already in the partial output
+        if (stop) break read;
+        rowsRead = index + 1;
+        const prepared = job.prepare(record.fields, index);
+        const { fields } = record;
+        switch (prepared.kind) {
+          case 'skip':
+            staged.skip(index);
+            break;
+          case 'keep':
+            staged.stageFinished(index, fields, undefined, statusOf(fields, columns), '', undefined);
+            break;
+          case 'done': {
+            const { outcome } = prepared;
+            staged.stageFinished(index, fields, outcome, outcome.status, outcome.error, prepared.warning);
+            if (logRows && outcome.error) logNotDone(index, idOf(fields), outcome.status);
             break;
           }
-          staged.stageOpen(index, fields, prepared.warning);
-          group.push(logRows ? { index, payload: prepared.payload, id: idOf(fields) } : { index, payload: prepared.payload });
-          if (group.length >= job.groupSize()) {
-            enqueue(false);
-            while (waiting.length > readAhead() && !stop) await awaitGroup(); // enough cut ahead: wait for answers
+          case 'send': {
+            const known = answers?.get(index);
+            if (known) {
+              answers!.delete(index);
+              staged.stageFinished(index, fields, known, known.status, known.error, prepared.warning);
+              if (logRows && known.error) logNotDone(index, idOf(fields), known.status);
+              break;
+            }
+            staged.stageOpen(index, fields, prepared.warning);
+            group.push(logRows ? { index, payload: prepared.payload, id: idOf(fields) } : { index, payload: prepared.payload });
+            if (group.length >= job.groupSize()) {
+              enqueue(false);
+              while (waiting.length > readAhead() && !stop) await awaitGroup(); // enough cut ahead: wait for answers
+            }
+            break;
           }
-          break;
         }
+        if (staged.readyCount() >= 256) await write();
+        while (staged.buffered() >= bufferRows && !stop) {
+          enqueue(true); // the partial group may be what the oldest rows wait for
+          if (inflight.size === 0) break;
+          await awaitGroup();
+          await write();
+        }
+        if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: staged.writtenNext(), inFlight: inflight.size });
       }
-      if (staged.readyCount() >= 256) await write();
-      while (staged.buffered() >= bufferRows && !stop) {
-        enqueue(true); // the partial group may be what the oldest rows wait for
-        if (inflight.size === 0) break;
-        await awaitGroup();
-        await write();
-      }
-      if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: staged.writtenNext(), inFlight: inflight.size });
     }
     if (!stop) enqueue(true);
     while (inflight.size > 0) {

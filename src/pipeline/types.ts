@@ -46,6 +46,8 @@ export interface Job<P> {
    * the whole run: AppError E_AUTH or E_UNAVAILABLE.
    */
   sendGroup(items: readonly JobItem<P>[], ctx: SendContext): Promise<Map<number, RowOutcome>>;
+  /** Told that every row before `before` is written: what the job keeps for those rows may go. */
+  release?(before: number): void;
 }
 
 /** Where the three result columns go in an output row. */

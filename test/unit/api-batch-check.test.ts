@@ -2,10 +2,11 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { joinBatchRequest, parseBatchResponse, serializeBatchLead, type BatchLeadJson } from '../../src/api/batch-check.js';
-import { createApiClient, toBatchLead } from '../../src/api/client.js';
+import { parseBatchResponse } from '../../src/api/batch-check.js';
+import { createApiClient } from '../../src/api/client.js';
+import { LeadStore, type LeadRef } from '../../src/api/lead-store.js';
 import { BatchLead, BatchRequest, BatchResponse } from '../../src/api/schemas.js';
-import { isAppError } from '../../src/errors.js';
+import { AppError, isAppError } from '../../src/errors.js';
 import { sendJson, startHttpServer, useCleanup } from './api-servers.js';
 
 // Every detail counts: key order (JSON.stringify follows it), keys present with undefined, types.
@@ -55,7 +56,9 @@ const phone = fc.oneof(
   { arbitrary: fc.constantFrom('5550100123\n', ' 5550100123', '+15550100123', '٥٥٥٠١٠٠١٢٣٤', '５５５０１００１２３', '555-010-0123'), weight: 1 },
 );
 const rowId = fc.oneof(fc.integer({ min: 1, max: 1_000_000 }).map(String), fc.string({ maxLength: 4 }));
-const lead = nearObject({ row_id: mostly(rowId), prospect_phone: mostly(phone), prospect_zip: mostly(fc.string({ maxLength: 5 })), dialer_campaign: mostly(fc.string({ maxLength: 5 })) });
+/** Any UTF-16 text: control characters, quotes, backslashes and lone surrogates are what JSON escapes. */
+const anyText = fc.oneof(fc.string({ maxLength: 5 }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 5 }));
+const lead = nearObject({ row_id: mostly(fc.oneof(rowId, anyText)), prospect_phone: mostly(phone), prospect_zip: mostly(anyText), dialer_campaign: mostly(anyText) });
 
 const nullishString = fc.oneof(fc.string({ maxLength: 10 }), fc.constant(null), fc.constant(undefined));
 // Every JSON value is a valid row_id (z.coerce.string()); strings most often.
@@ -65,27 +68,39 @@ const response = nearObject({ success: mostly(fc.boolean()), results: mostly(fc.
 
 const RUNS = { numRuns: 2_000 };
 
-/** The lead serialiser accepts iff zod's BatchLead does, and writes the JSON of zod's output, byte for byte. */
+/** The lead a store accepts, or the error it refuses it with. */
+function addLead(store: LeadStore, value: unknown, row = 0): LeadRef | AppError {
+  try {
+    return store.add(value, row);
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw err;
+  }
+}
+
+/** The store accepts a lead iff zod's BatchLead does, encoding the JSON of zod's output byte for byte, and refuses in zod's words. */
 function expectLeadAsZod(value: unknown): void {
   const before = show(value);
-  const json = serializeBatchLead(value);
+  const store = new LeadStore();
+  const ref = addLead(store, value);
   const parsed = BatchLead.safeParse(value);
-  expect(json !== undefined, `serializer ${json === undefined ? 'refused' : 'accepted'} ${before}`).toBe(parsed.success);
-  if (parsed.success) expect(json).toBe(JSON.stringify(parsed.data));
+  expect(typeof ref === 'number', `store ${typeof ref === 'number' ? 'accepted' : 'refused'} ${before}`).toBe(parsed.success);
+  if (parsed.success) expect(store.text(ref as LeadRef)).toBe(JSON.stringify(parsed.data));
+  else expect((ref as AppError).message).toMatch(/^refusing to send an invalid request to POST \/assignment\/batch: /);
   expect(show(value)).toBe(before);
 }
 
-/** A request from leads zod accepts: the joined text is what JSON.stringify writes for zod's BatchRequest output. */
-function expectRequestAsZod(realTime: unknown, leads: readonly unknown[]): void {
-  const json = leads.map((l) => serializeBatchLead(l)).filter((l): l is BatchLeadJson => l !== undefined);
-  const body = typeof realTime === 'boolean' || realTime === undefined ? { real_time: realTime, leads: json.map((l) => JSON.parse(l) as unknown) } : undefined;
+/** A body from the leads zod accepts is what JSON.stringify writes for zod's BatchRequest output. */
+function expectRequestAsZod(realTime: boolean | undefined, leads: readonly unknown[]): void {
+  const store = new LeadStore();
+  const refs = leads.map((l, row) => addLead(store, l, row)).filter((r): r is LeadRef => typeof r === 'number');
+  const body = { real_time: realTime, leads: refs.map((r) => JSON.parse(store.text(r)) as unknown) };
   const parsed = BatchRequest.safeParse(body);
-  const text = body === undefined ? undefined : joinBatchRequest(body.real_time as boolean | undefined, json);
-  expect(text !== undefined).toBe(parsed.success);
-  if (parsed.success) expect(text).toBe(JSON.stringify(parsed.data));
+  if (parsed.success) expect(store.body(realTime, refs).toString('utf8')).toBe(JSON.stringify(parsed.data));
+  else expect(() => store.body(realTime, refs)).toThrow(/^refusing to send an invalid request to POST \/assignment\/batch: leads: Too small/);
 }
 
-describe('serializeBatchLead ≡ JSON.stringify(BatchLead.parse(…)), joinBatchRequest ≡ JSON.stringify(BatchRequest.parse(…))', () => {
+describe('LeadStore ≡ JSON.stringify(BatchLead.parse(…)) and JSON.stringify(BatchRequest.parse(…))', () => {
   it('on nearly valid leads (fields wrong, absent, undefined, unknown keys)', () => {
     fc.assert(fc.property(lead, expectLeadAsZod), RUNS);
   });
@@ -105,6 +120,7 @@ describe('serializeBatchLead ≡ JSON.stringify(BatchLead.parse(…)), joinBatch
       { row_id: '2', prospect_phone: '555010012345678' },
       { ...ok, prospect_zip: undefined, extra: 1 },
       { ...ok, dialer_campaign: 'Renewals "Q3", \\ north\n' },
+      { ...ok, dialer_campaign: 'Zoë \ud83d' },
       { ...ok, row_id: '' },
       { ...ok, row_id: 1 },
       { ...ok, prospect_phone: '555010012' },
@@ -118,6 +134,34 @@ describe('serializeBatchLead ≡ JSON.stringify(BatchLead.parse(…)), joinBatch
     expectRequestAsZod(false, [ok, { ...ok, row_id: '2' }]);
     expectRequestAsZod(undefined, [ok]);
     expectRequestAsZod(true, []);
+  });
+
+  it('keeps each lead intact until its row is written, however many chunks it takes and reuses', () => {
+    // Campaigns of up to 8 KiB: 64 KiB chunks fill every few dozen leads and are reused.
+    const campaign = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: 100, max: 8000 }).map((n) => 'c'.repeat(n)));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(campaign, fc.nat(3)), { minLength: 1, maxLength: 400, size: 'max' }), (plan) => {
+        const store = new LeadStore(2);
+        const leads: { ref: LeadRef; row: number; json: string }[] = [];
+        let written = 0;
+        const expectKept = () => {
+          for (let k = leads.length - 1; k >= 0 && leads[k]!.row >= written; k--) expect(store.text(leads[k]!.ref)).toBe(leads[k]!.json);
+        };
+        plan.forEach(([text, release], row) => {
+          const value = { row_id: String(row + 1), prospect_phone: '2125550101', dialer_campaign: text };
+          leads.push({ ref: store.add(value, row), row, json: JSON.stringify(value) });
+          // Now and then the writer moves on (never past the rows still in flight).
+          if (release === 0) {
+            written = Math.max(written, row - 5);
+            store.releaseBefore(written);
+            expectKept();
+          }
+        });
+        expectKept();
+        for (const k of leads.filter((l) => l.row < written)) expect(() => store.text(k.ref)).toThrow(/no longer held/);
+      }),
+      { numRuns: 100 },
+    );
   });
 });
 
@@ -161,7 +205,8 @@ describe('the client on POST /assignment/batch', () => {
     const answer = { success: true, request_id: 'r-1', results: [{ row_id: 1, outboundani: '5550100999', error: null, extra: true }, { error: 'No ANI', row_id: '2' }] };
     const server = await serve(startHttpServer((res) => sendJson(res, 200, answer)));
     const body = { leads: [{ prospect_phone: '5550100123', row_id: '1', note: 'x' }, { row_id: '2', dialer_campaign: '9001', prospect_phone: '5550100124' }], real_time: true };
-    const reply = await connect(server.url).assignBatch({ real_time: true, leads: body.leads.map(toBatchLead) });
+    const store = new LeadStore();
+    const reply = await connect(server.url).assignBatch(store.body(true, body.leads.map((l, row) => store.add(l, row))));
     expect(server.requests[0]?.body).toBe(JSON.stringify(BatchRequest.parse(body)));
     expect(reply.body).toStrictEqual(BatchResponse.parse(answer));
   });
@@ -169,15 +214,11 @@ describe('the client on POST /assignment/batch', () => {
   it('words a refused request and a refused answer with zod\'s messages', async () => {
     const server = await serve(startHttpServer((res) => sendJson(res, 200, { success: true, results: [{ row_id: '1', outboundani: 5 }] })));
     const api = connect(server.url);
-    let refused: unknown;
-    try {
-      toBatchLead({ row_id: '1', prospect_phone: '12' });
-    } catch (err) {
-      refused = err;
-    }
+    const store = new LeadStore();
+    const refused = addLead(store, { row_id: '1', prospect_phone: '12' });
     expect(isAppError(refused, 'E_INTERNAL')).toBe(true);
     expect((refused as Error).message).toBe('refusing to send an invalid request to POST /assignment/batch: prospect_phone: Invalid string: must match pattern /^\\d{10,15}$/');
-    const bad = await api.assignBatch({ leads: [toBatchLead({ row_id: '1', prospect_phone: '5550100123' })] }).catch((err: unknown) => err);
+    const bad = await api.assignBatch(store.body(undefined, [store.add({ row_id: '1', prospect_phone: '5550100123' }, 0)])).catch((err: unknown) => err);
     expect((bad as Error).message).toContain('does not match the documented shape (results.0.outboundani: Invalid input: expected string, received number)');
     expect(server.requests).toHaveLength(1);
   });

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiClient, toBatchLead } from '../../src/api/client.js';
+import { createApiClient } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
+import { LeadStore } from '../../src/api/lead-store.js';
 import { startHttpServer, type TestServer } from './api-servers.js';
 
-const BATCH = { leads: [toBatchLead({ row_id: '1', prospect_phone: '2125550101' })] };
+const LEADS = new LeadStore();
+const BATCH = LEADS.body(undefined, [LEADS.add({ row_id: '1', prospect_phone: '2125550101' }, 0)]);
 let server: TestServer | undefined;
 afterEach(async () => {
   await server?.close();

@@ -1,14 +1,16 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createApiClient, toBatchLead, type ApiClient, type ApiClientOptions } from '../../src/api/client.js';
+import { createApiClient, type ApiClient, type ApiClientOptions } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
+import { LeadStore } from '../../src/api/lead-store.js';
 import { isAppError } from '../../src/errors.js';
 import { failure, findClosedPort, sendJson, startHttpServer, startHttpsServer, startTcpServer, type TestServer, useCleanup } from './api-servers.js';
 
 const KEY = 'oiq_test_K3y-SECRET-1f2e3d';
 const UA = 'oiq-batch/9.9.9-test';
 const LEAD = { row_id: '1', prospect_phone: '5550100123', prospect_zip: '90210', dialer_campaign: '9001' };
-const BATCH = { real_time: false, leads: [toBatchLead(LEAD)] };
+const LEADS = new LeadStore();
+const BATCH = LEADS.body(false, [LEADS.add(LEAD, 0)]);
 const BATCH_OK = { success: true, results: [{ row_id: '1', outboundani: '5550100999', error: '' }] };
 
 const { serve, defer } = useCleanup();
@@ -94,10 +96,9 @@ describe('api client: requests', () => {
 
   it('refuses to send an invalid body (a bug upstream) without touching the network', async () => {
     const server = await serve(startHttpServer((res) => sendJson(res, 200, BATCH_OK)));
-    const err = await failure(client(server.url).assignBatch({ leads: [] }));
-    expect(isAppError(err, 'E_INTERNAL')).toBe(true);
-    expect((err as Error).message).toBe('refusing to send an invalid request to POST /assignment/batch: leads: Too small: expected array to have >=1 items');
-    expect(() => toBatchLead({ row_id: '1', prospect_phone: '12' })).toThrow(/^refusing to send an invalid request to POST \/assignment\/batch: prospect_phone: Invalid string/);
+    const store = new LeadStore();
+    expect(() => store.body(false, [])).toThrow(/^refusing to send an invalid request to POST \/assignment\/batch: leads: Too small: expected array to have >=1 items$/);
+    expect(() => store.add({ row_id: '1', prospect_phone: '12' }, 0)).toThrow(/^refusing to send an invalid request to POST \/assignment\/batch: prospect_phone: Invalid string/);
     expect(server.requests).toHaveLength(0);
   });
 });

@@ -1,13 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createCircuitBreaker, type CircuitBreaker } from '../../src/api/breaker.js';
-import { createApiClient, type ApiClient, toBatchLead } from '../../src/api/client.js';
+import { createApiClient, type ApiClient } from '../../src/api/client.js';
 import { ApiError } from '../../src/api/errors.js';
+import { LeadStore } from '../../src/api/lead-store.js';
 import { callWithRetry, computeBackoffMs, createRetryBudget, type RetryBudget, type RetryInfo, type RetryPolicy, type RetryStats } from '../../src/api/retry.js';
 import { isAppError } from '../../src/errors.js';
 import { failure, findClosedPort, sendJson, startHttpServer, useCleanup } from './api-servers.js';
 
-const BATCH = { leads: [toBatchLead({ row_id: '1', prospect_phone: '5550100123' })] };
+const LEADS = new LeadStore();
+const BATCH = LEADS.body(undefined, [LEADS.add({ row_id: '1', prospect_phone: '5550100123' }, 0)]);
 const BATCH_OK = { success: true, results: [{ row_id: '1', outboundani: '5550100999', error: '' }] };
 const FAST: RetryPolicy = { maxAttempts: 4, minDelayMs: 1, maxDelayMs: 4, retryAmbiguous: true };
 

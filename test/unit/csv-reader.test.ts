@@ -298,6 +298,28 @@ describe('openCsvSource: options and streaming', () => {
     await source.close();
   });
 
+  it('hands records over in batches of what has been parsed, a malformed record failing after every row before it', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => `2125550${String(i).padStart(3, '0')},"note ${i}"`);
+    const path = await temp('batches.csv', `phone,note\n${rows.join('\n')}\n2125559999,"never closed\n`);
+    const source = await openCsvSource(path);
+    const sizes: number[] = [];
+    const seen: CsvRecord[] = [];
+    let failure: unknown;
+    try {
+      for await (const batch of source.batches) {
+        sizes.push(batch.length);
+        seen.push(...batch);
+      }
+    } catch (err) {
+      failure = err;
+    }
+    expect(seen.map((r) => r.fields[1])).toEqual(rows.map((_, i) => `note ${i}`));
+    expect(seen.at(-1)!.line).toBe(3001);
+    expect(Math.max(...sizes)).toBeGreaterThan(100); // a 64 KiB chunk's records at once, not one at a time
+    expect(sizes.every((n) => n > 0)).toBe(true);
+    expect(failure).toMatchObject({ code: 'E_CSV', context: { line: 3002 } });
+  });
+
   it('close() destroys a stdin that never ends', async () => {
     // Format detection reads a 64 KiB sample (or to the end) first: give it that much, never end.
     const stdin = new PassThrough();

@@ -21,8 +21,9 @@ const columns: ResultColumns = { value: 1, error: 2, status: 3, inputWidth: 1, w
 const STATUSES = ['assigned', 'rejected', 'invalid', 'failed'];
 const dialect = { delimiter: ',', recordDelimiter: '\n', excelSafe: false };
 
-async function* records(n: number): AsyncGenerator<CsvRecord> {
-  for (let i = 0; i < n; i++) yield { fields: [String(i)], line: i + 2 };
+/** Records in batches of one, as a slow reader would hand them over. */
+async function* records(n: number): AsyncGenerator<readonly CsvRecord[]> {
+  for (let i = 0; i < n; i++) yield [{ fields: [String(i)], line: i + 2 }];
 }
 
 /** A sink that reads the rows back from their bytes, counts one "byte" per row, and yields to the event loop on every write and sync. */
@@ -131,10 +132,10 @@ describe('runJob', () => {
 
   it('reads ahead one group per slot, no more, and refills a slot before its answer is written', async () => {
     let yielded = 0;
-    async function* counted(n: number): AsyncGenerator<CsvRecord> {
+    async function* counted(n: number): AsyncGenerator<readonly CsvRecord[]> {
       for (let i = 0; i < n; i++) {
         yielded += 1;
-        yield { fields: [String(i)], line: i + 2 };
+        yield [{ fields: [String(i)], line: i + 2 }];
       }
     }
     const answers: (() => void)[] = [];
