@@ -103,12 +103,12 @@ export function runExchange(dispatcher: Dispatcher, request: ExchangeRequest): P
       },
       onResponseEnd() {
         settle(() =>
-          resolve(head ? { ok: true, response: { ...head, body: Buffer.concat(chunks, size), truncated: false } } : { ok: false, sent, error: new Error('no final response') }),
+          resolve(head ? { ok: true, response: { ...head, body: joinChunks(chunks, size), truncated: false } } : { ok: false, sent, error: new Error('no final response') }),
         );
       },
       onResponseError(_ctrl, error) {
         if (error === overflow && head) {
-          const response = { ...head, body: Buffer.concat(chunks, size), truncated: true };
+          const response = { ...head, body: joinChunks(chunks, size), truncated: true };
           settle(() => resolve({ ok: true, response }));
           return;
         }
@@ -125,6 +125,11 @@ export function runExchange(dispatcher: Dispatcher, request: ExchangeRequest): P
       settle(() => resolve({ ok: false, sent, error }));
     }
   });
+}
+
+/** A body's chunks as one buffer: the chunk itself when there is one (most answers), not a copy of it. */
+function joinChunks(chunks: Buffer[], size: number): Buffer {
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
 }
 
 function abortError(reason: unknown): Error {

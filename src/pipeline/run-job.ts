@@ -225,11 +225,14 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
   const bufferRows = opts.bufferRows ?? Math.max(10_000, job.groupSize() * ((opts.limit.ceiling?.() ?? opts.limit.current()) + 2) * 2);
   let index = -1;
   try {
-    read: for await (const batch of opts.records) {
+    // A batch is staged in one go, and only then does the loop wait (for answers, the writer, room): a
+    // batch's parsed records, alive while it is processed, then die young instead of outliving
+    // collections across those waits.
+    for await (const batch of opts.records) {
       for (const record of batch) {
         index += 1;
         if (index < startIndex) continue; // already in the partial output
-        if (stop) break read;
+        if (stop) break;
         rowsRead = index + 1;
         const prepared = job.prepare(record.fields, index);
         const { fields } = record;
@@ -256,21 +259,20 @@ export async function runJob<P>(opts: RunJobOptions<P>): Promise<JobStop> {
             }
             staged.stageOpen(index, fields, prepared.warning);
             group.push(logRows ? { index, payload: prepared.payload, id: idOf(fields) } : { index, payload: prepared.payload });
-            if (group.length >= job.groupSize()) {
-              enqueue(false);
-              while (waiting.length > readAhead() && !stop) await awaitGroup(); // enough cut ahead: wait for answers
-            }
+            if (group.length >= job.groupSize()) enqueue(false);
             break;
           }
         }
-        if (staged.readyCount() >= 256) await write();
-        while (staged.buffered() >= bufferRows && !stop) {
-          enqueue(true); // the partial group may be what the oldest rows wait for
-          if (inflight.size === 0) break;
-          await awaitGroup();
-          await write();
-        }
         if (opts.onProgress && (index & 1023) === 0) opts.onProgress({ rowsRead, rowsWritten: staged.writtenNext(), inFlight: inflight.size });
+      }
+      if (stop) break;
+      while (waiting.length > readAhead() && !stop) await awaitGroup(); // enough cut ahead: wait for answers
+      if (staged.readyCount() >= 256) await write();
+      while (staged.buffered() >= bufferRows && !stop) {
+        enqueue(true); // the partial group may be what the oldest rows wait for
+        if (inflight.size === 0) break;
+        await awaitGroup();
+        await write();
       }
     }
     if (!stop) enqueue(true);

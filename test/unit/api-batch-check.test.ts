@@ -71,9 +71,9 @@ const response = nearObject({ success: mostly(fc.boolean()), results: mostly(fc.
 const RUNS = { numRuns: 2_000 };
 
 /** The lead a store accepts, or the error it refuses it with. */
-function addLead(store: LeadStore, value: unknown, row = 0): LeadRef | AppError {
+function addLead(store: LeadStore, value: unknown, row = 0, numbered = false): LeadRef | AppError {
   try {
-    return store.add(value, row);
+    return numbered ? store.addNumbered(value as object, row) : store.add(value, row);
   } catch (err) {
     if (err instanceof AppError) return err;
     throw err;
@@ -136,6 +136,23 @@ describe('LeadStore ≡ JSON.stringify(BatchLead.parse(…)) and JSON.stringify(
     expectRequestAsZod(false, [ok, { ...ok, row_id: '2' }]);
     expectRequestAsZod(undefined, [ok]);
     expectRequestAsZod(true, []);
+  });
+
+  it('addNumbered(lead, row) encodes exactly what add({ ...lead, row_id: String(row + 1) }, row) does, and refuses the same leads', () => {
+    const withoutRowId = nearObject({ prospect_phone: mostly(phone), prospect_zip: mostly(anyText), dialer_campaign: mostly(anyText) });
+    const rowNumber = fc.oneof(fc.nat(20), fc.nat(), fc.integer({ min: 0, max: 2 ** 50 }));
+    fc.assert(
+      fc.property(withoutRowId, rowNumber, (lead, row) => {
+        const numbered = new LeadStore();
+        const named = new LeadStore();
+        const a = addLead(numbered, lead, row, true);
+        const b = addLead(named, { ...lead, row_id: String(row + 1) }, row);
+        expect(typeof a).toBe(typeof b);
+        if (typeof a === 'number') expect(numbered.text(a)).toBe(named.text(b as LeadRef));
+        else expect((a as AppError).message).toBe((b as AppError).message);
+      }),
+      RUNS,
+    );
   });
 
   it('keeps each lead intact until its row is written, however many chunks it takes and reuses', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchResponse, BatchResult } from '../../src/api/schemas.js';
-import { matchResults, rowIdOf } from '../../src/pipeline/assign-job.js';
+import { matchResults, rowIdOf, rowOf } from '../../src/pipeline/assign-job.js';
 import type { JobItem, RowOutcome } from '../../src/pipeline/types.js';
 
 /** Sent rows as the job builds them: row_id is the row's number, so ids are unique. */
@@ -102,6 +102,20 @@ describe('matchResults', () => {
         expect(match(items, results)).toEqual(matchByMap(items, results));
       }),
       { numRuns: 2_000 },
+    );
+  });
+
+  it('reads a row_id as the row it names, and anything not written by rowIdOf as no row', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10 ** 14 }), (row) => {
+        expect(rowOf(rowIdOf(row))).toBe(row);
+      }),
+    );
+    for (const id of ['', '0', '01', '1.0', '+1', ' 1', '1 ', '-1', '1e3', '\u0661', 'x', '1234567890123456']) expect(rowOf(id)).toBe(-1);
+    fc.assert(
+      fc.property(fc.string({ maxLength: 6 }), (id) => {
+        expect(rowOf(id) === -1 || rowIdOf(rowOf(id)) === id).toBe(true);
+      }),
     );
   });
 });
