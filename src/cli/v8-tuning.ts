@@ -7,7 +7,7 @@ import { PerformanceObserver } from 'node:perf_hooks';
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 
 /** The young generation's cap (both semi-spaces). V8's own ceiling on 64-bit Node 20 is 32 MiB. */
-const YOUNG_GENERATION_BYTES = 16 * 2 ** 20;
+const YOUNG_GENERATION_BYTES = 8 * 2 ** 20;
 
 /** Sets the flags and starts holding the young generation to its cap. Call first thing. */
 export function tuneV8(): void {
@@ -26,13 +26,15 @@ export function tuneV8(): void {
 
 /**
  * V8 doubles the young generation while objects survive it, up to 32 MiB, and lets the old generation
- * grow by that much again before collecting: ~32 MiB of a million-row run's ~117 MiB peak. Its ceiling
- * can only be set when node starts (`--max-semi-space-size`), but the growth factor is read each time
- * it grows: it doubles while that stays within the cap, then it is set to 1 and growth stops (and
- * resumes if V8 ever shrinks it). Measured on a million rows: peak RSS ~117 MiB uncapped, ~101 at
- * 16 MiB; 200k rows: time within the noise of 7 interleaved runs. (14 MiB, reached by a factor of 7,
- * gave ~98 MiB for +3% time, but V8 sizes the first growth from a semi-space that its statistics do not
- * always report, so a factor above 2 could overshoot to 28 MiB.)
+ * grow by that much again before collecting. Its ceiling can only be set when node starts
+ * (`--max-semi-space-size`), but the growth factor is read each time it grows: it doubles while that
+ * stays within the cap, then it is set to 1 and growth stops (and resumes if V8 ever shrinks it).
+ * Measured: uncapped, a million rows peaked at ~117 MiB; at 16 MiB, ~98–101 MiB (the benchmark's bound
+ * is 100). Since rows in flight are bytes rather than objects (staged-rows.ts, lead-store.ts) little
+ * survives a collection, and 8 MiB costs 200k rows +0.03 s median, +0.10 s at best (8 interleaved
+ * runs each) for ~10 MiB less peak RSS. (A cap that is not a power of two needs a growth factor above
+ * 2, and V8 sizes the first growth from a semi-space its statistics do not always report: it could
+ * overshoot.)
  */
 function capYoungGeneration(bytes: number): void {
   let factor: number | undefined;

@@ -18,7 +18,7 @@ const OUT = join(ROOT, 'out/bench');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const REPEAT = Number(process.env.OIQ_BENCH_REPEAT ?? 3);
 const KEY = 'sim-key';
-const LEAN_NODE_OPTIONS = '--max-semi-space-size=4';
+const LEAN_NODE_OPTIONS = '--max-semi-space-size=2';
 
 /** A lead file of `rows` rows in out/bench (generated once; the generator is seeded). */
 function leadFile(rows, name) {
@@ -141,7 +141,7 @@ async function benchMemory(small, large) {
   const { s, l, lean } = await withSimulator({}, async (url) => ({
     s: higher(await runOiq(url, small, 100_000, flags), await runOiq(url, small, 100_000, flags)),
     l: higher(await runOiq(url, large, 1_000_000, flags), await runOiq(url, large, 1_000_000, flags)),
-    // What a memory-tight pod can trade: V8's young generation cut from 2 × 16 MiB to 2 × 4 MiB (README).
+    // What a memory-tight pod can trade: V8's young generation cut from 2 × 4 MiB to 2 × 2 MiB (README).
     lean: await runOiq(url, large, 1_000_000, flags, { NODE_OPTIONS: LEAN_NODE_OPTIONS }),
   }));
   return {

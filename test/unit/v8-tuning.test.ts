@@ -25,8 +25,8 @@ function youngGenerationAfterLoad(tune: boolean): number {
 }
 
 describe('tuneV8', () => {
-  it('holds the young generation at 16 MiB where V8 alone grows it further', () => {
-    expect(youngGenerationAfterLoad(false)).toBeGreaterThan(16 * MIB);
-    expect(youngGenerationAfterLoad(true)).toBe(16 * MIB);
+  it('holds the young generation at 8 MiB where V8 alone grows it further', () => {
+    expect(youngGenerationAfterLoad(false)).toBeGreaterThan(8 * MIB);
+    expect(youngGenerationAfterLoad(true)).toBe(8 * MIB);
   });
 });
