@@ -2,54 +2,55 @@
  * The outboundIQ API's request and response shapes (../shared/api), as zod schemas.
  * Shared by the client (strict in what it sends, liberal in what it accepts) and the simulator.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { array, boolean, coerce, enum as zodEnum, looseObject, number, object, string, union } from 'zod';
 
 /** POST /assignment body. */
-export const AssignRequest = z.object({
-  prospect_phone: z.string().regex(/^\d{10,15}$/),
-  prospect_zip: z.string().optional(),
-  dialer_campaign: z.string().optional(),
-  real_time: z.boolean().optional(),
+export const AssignRequest = object({
+  prospect_phone: string().regex(/^\d{10,15}$/),
+  prospect_zip: string().optional(),
+  dialer_campaign: string().optional(),
+  real_time: boolean().optional(),
 });
 export type AssignRequest = z.infer<typeof AssignRequest>;
 
 /** POST /assignment answer, success or failure. */
-export const AssignResponse = z.object({
-  success: z.boolean(),
-  ani: z.string().nullish(),
-  message: z.string().nullish(),
+export const AssignResponse = object({
+  success: boolean(),
+  ani: string().nullish(),
+  message: string().nullish(),
 });
 export type AssignResponse = z.infer<typeof AssignResponse>;
 
 /** One lead of POST /assignment/batch. */
-export const BatchLead = z.object({
-  row_id: z.string().min(1),
-  prospect_phone: z.string().regex(/^\d{10,15}$/),
-  prospect_zip: z.string().optional(),
-  dialer_campaign: z.string().optional(),
+export const BatchLead = object({
+  row_id: string().min(1),
+  prospect_phone: string().regex(/^\d{10,15}$/),
+  prospect_zip: string().optional(),
+  dialer_campaign: string().optional(),
 });
 export type BatchLead = z.infer<typeof BatchLead>;
 
 /** POST /assignment/batch body. */
-export const BatchRequest = z.object({
-  real_time: z.boolean().optional(),
-  leads: z.array(BatchLead).min(1),
+export const BatchRequest = object({
+  real_time: boolean().optional(),
+  leads: array(BatchLead).min(1),
 });
 export type BatchRequest = z.infer<typeof BatchRequest>;
 
 /** One row of a batch answer; a row is assigned when `error` is empty. */
-export const BatchResult = z.object({
-  row_id: z.coerce.string(),
-  outboundani: z.string().nullish(),
-  error: z.string().nullish(),
+export const BatchResult = object({
+  row_id: coerce.string(),
+  outboundani: string().nullish(),
+  error: string().nullish(),
 });
 export type BatchResult = z.infer<typeof BatchResult>;
 
 /** POST /assignment/batch answer. */
-export const BatchResponse = z.object({
-  success: z.boolean(),
-  results: z.array(BatchResult).optional(),
-  message: z.string().nullish(),
+export const BatchResponse = object({
+  success: boolean(),
+  results: array(BatchResult).optional(),
+  message: string().nullish(),
 });
 export type BatchResponse = z.infer<typeof BatchResponse>;
 
@@ -82,15 +83,15 @@ export const ANI_FIELDS = [
 ] as const;
 export type AniField = (typeof ANI_FIELDS)[number];
 
-const nullableString = z.string().nullish();
-const nullableNumber = z.number().nullish();
+const nullableString = string().nullish();
+const nullableNumber = number().nullish();
 
 /** One ANI of GET /nrm/anis, with its 30-day stats. Unknown extra fields are tolerated. */
-export const AniRecord = z.looseObject({
-  id: z.union([z.number(), z.string()]),
-  phone: z.string(),
+export const AniRecord = looseObject({
+  id: union([number(), string()]),
+  phone: string(),
   brand: nullableString,
-  status: z.string(),
+  status: string(),
   statusLabel: nullableString,
   campaignName: nullableString,
   areaCode: nullableString,
@@ -115,37 +116,37 @@ export const AniRecord = z.looseObject({
 export type AniRecord = z.infer<typeof AniRecord>;
 
 /** GET /nrm/anis answer. */
-export const AniListResponse = z.object({
-  result: z.string(),
-  count: z.number(),
-  total_anis: z.number(),
-  can_next_page: z.boolean(),
-  can_prev_page: z.boolean(),
-  total_pages: z.number(),
-  data: z.array(AniRecord),
+export const AniListResponse = object({
+  result: string(),
+  count: number(),
+  total_anis: number(),
+  can_next_page: boolean(),
+  can_prev_page: boolean(),
+  total_pages: number(),
+  data: array(AniRecord),
 });
 export type AniListResponse = z.infer<typeof AniListResponse>;
 
 /** The NRM actions, each one endpoint under /nrm. */
 export const NRM_ACTIONS = ['pause', 'activate', 'remediate'] as const;
-export const NrmAction = z.enum(NRM_ACTIONS);
+export const NrmAction = zodEnum(NRM_ACTIONS);
 export type NrmAction = z.infer<typeof NrmAction>;
 
 /** POST /nrm/{pause,activate,remediate} body; `date` is required by activate (YYYYMMDDHHmmss). */
-export const NrmActionRequest = z.object({
-  ani: z.string().regex(/^\d{10,15}$/),
-  carrier: z.string().regex(/^\d{6}$/).optional(),
-  note: z.string().optional(),
-  date: z.string().regex(/^\d{14}$/).optional(),
+export const NrmActionRequest = object({
+  ani: string().regex(/^\d{10,15}$/),
+  carrier: string().regex(/^\d{6}$/).optional(),
+  note: string().optional(),
+  date: string().regex(/^\d{14}$/).optional(),
 });
 export type NrmActionRequest = z.infer<typeof NrmActionRequest>;
 
 /** POST /nrm/{action} answer: `{status, ani}` on success, `{success: false, message}` on failure. */
-export const NrmActionResponse = z.looseObject({
-  status: z.string().nullish(),
-  ani: z.string().nullish(),
-  success: z.boolean().nullish(),
-  message: z.string().nullish(),
+export const NrmActionResponse = looseObject({
+  status: string().nullish(),
+  ani: string().nullish(),
+  success: boolean().nullish(),
+  message: string().nullish(),
 });
 export type NrmActionResponse = z.infer<typeof NrmActionResponse>;
 
