@@ -7,6 +7,7 @@
  * string copied again into a buffer.
  */
 import { AppError } from '../errors.js';
+import { putAscii, putBytes as copy, putJsonString, putQuotedNumber } from '../json-bytes.js';
 import { refuseRequest } from './request-check.js';
 import { BatchLead, BatchRequest } from './schemas.js';
 
@@ -89,7 +90,7 @@ export class LeadStore {
     if (this.next - this.first > this.mask) this.grow();
     const buf = this.chunk;
     let at = copy(OPEN_ROW_ID, buf, this.used);
-    at = rowId === undefined ? putNumber(row + 1, buf, at) : putJsonString(rowId, buf, at);
+    at = rowId === undefined ? putQuotedNumber(row + 1, buf, at) : putJsonString(rowId, buf, at);
     at = copy(OPEN_PHONE, buf, at);
     at = putAscii(phone, buf, at); // digits only: nothing to escape
     if (zip !== undefined) at = putJsonString(zip, buf, copy(OPEN_ZIP, buf, at));
@@ -181,43 +182,6 @@ export class LeadStore {
     }
     Object.assign(this, { mask, chunkOf, start, end, rowOf });
   }
-}
-
-/** Copies a short literal into `buf` at `at`; returns the offset after it. */
-function copy(literal: Buffer, buf: Buffer, at: number): number {
-  for (let i = 0; i < literal.length; i++) buf[at++] = literal[i]!;
-  return at;
-}
-
-/** Writes a whole number as a JSON string ("123"); returns the offset after it. */
-function putNumber(n: number, buf: Buffer, at: number): number {
-  let digits = 1;
-  for (let rest = n; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  buf[at] = 0x22;
-  for (let i = digits, rest = n; i > 0; i--, rest = Math.floor(rest / 10)) buf[at + i] = 48 + (rest % 10);
-  buf[at + digits + 1] = 0x22;
-  return at + digits + 2;
-}
-
-/** Writes an ASCII string's bytes; returns the offset after them. */
-function putAscii(s: string, buf: Buffer, at: number): number {
-  for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i);
-  return at;
-}
-
-/**
- * Writes a string as JSON.stringify does: quoted as it is when it is printable ASCII without a quote
- * or a backslash (ids, zips, most campaigns), else through JSON.stringify (escapes, lone surrogates).
- */
-function putJsonString(s: string, buf: Buffer, at: number): number {
-  buf[at] = 0x22;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return at + buf.write(JSON.stringify(s), at, 'utf8');
-    buf[at + 1 + i] = c;
-  }
-  buf[at + 1 + s.length] = 0x22;
-  return at + s.length + 2;
 }
 
 function isOptionalString(value: unknown): value is string | undefined {

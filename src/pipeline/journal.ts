@@ -9,12 +9,15 @@ import { open, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { AppError } from '../errors.js';
+import { putBytes, putJsonString, putNumber } from '../json-bytes.js';
 import type { CounterSnapshot } from './counters.js';
 import type { RowOutcome } from './types.js';
 
 const fsyncAsync = promisify(fsync);
 
 const VERSION = 1;
+const ANSWERS_OPEN = Buffer.from('{"a":[', 'latin1');
+const ANSWERS_CLOSE = Buffer.from(']}\n', 'latin1');
 const SAMPLE_BYTES = 1 << 20;
 
 /** Identifies an input file cheaply: its size and hashes of its first and last MiB. */
@@ -111,14 +114,33 @@ export class Journal {
     return { journal, state };
   }
 
-  /** Appends the answers of one group. */
+  /**
+   * Appends the answers of one group: the line JSON.stringify({ a: [[row, status, value, error], …] })
+   * would write, written straight into the line buffer (an array per answer and the line's text were a
+   * twentieth of a run's allocation).
+   */
   recordAnswers(entries: ReadonlyMap<number, RowOutcome>): void {
     if (entries.size === 0) return;
+    let most = ANSWERS_OPEN.length + ANSWERS_CLOSE.length;
     // forEach, not for-of: destructuring each [row, outcome] entry allocated an array per row.
-    const a = new Array<[number, string, string, string]>(entries.size);
-    let k = 0;
-    entries.forEach((o, i) => (a[k++] = [i, o.status, o.value, o.error]));
-    this.append(`${JSON.stringify({ a })}\n`);
+    entries.forEach((o) => (most += 32 + 6 * (o.status.length + o.value.length + o.error.length)));
+    const buf = this.lineOfAtLeast(most);
+    let at = putBytes(ANSWERS_OPEN, buf, 0);
+    let first = true;
+    entries.forEach((o, row) => {
+      if (!first) buf[at++] = 0x2c; // ,
+      first = false;
+      buf[at++] = 0x5b; // [
+      at = putNumber(row, buf, at);
+      buf[at++] = 0x2c;
+      at = putJsonString(o.status, buf, at);
+      buf[at++] = 0x2c;
+      at = putJsonString(o.value, buf, at);
+      buf[at++] = 0x2c;
+      at = putJsonString(o.error, buf, at);
+      buf[at++] = 0x5d; // ]
+    });
+    this.appendBytes(buf, putBytes(ANSWERS_CLOSE, buf, at));
   }
 
   /**
@@ -131,17 +153,25 @@ export class Journal {
     await fsyncAsync(this.fd);
   }
 
-  /**
-   * Writes a whole line at the end (explicit positions: the file may have been cut back on resume),
-   * encoded into one buffer kept for the next line: a buffer per line (~40 KB for a group of a thousand
-   * answers) was malloc churn that glibc kept resident.
-   */
+  /** Writes a whole line at the end, encoded into the line buffer. */
   private append(line: string): void {
-    const most = 3 * line.length; // UTF-8 needs at most 3 bytes per UTF-16 unit
-    if (most > this.line.length) this.line = Buffer.allocUnsafeSlow(Math.max(most, 2 * this.line.length));
-    const length = this.line.write(line, 0, 'utf8');
+    const buf = this.lineOfAtLeast(3 * line.length); // UTF-8 needs at most 3 bytes per UTF-16 unit
+    this.appendBytes(buf, buf.write(line, 0, 'utf8'));
+  }
+
+  /**
+   * The line buffer, kept from line to line and grown as needed: a buffer per line (~40 KB for a group of
+   * a thousand answers) was malloc churn that glibc kept resident.
+   */
+  private lineOfAtLeast(bytes: number): Buffer {
+    if (bytes > this.line.length) this.line = Buffer.allocUnsafeSlow(Math.max(bytes, 2 * this.line.length));
+    return this.line;
+  }
+
+  /** Writes buf[0, length) at the end (explicit positions: the file may have been cut back on resume). */
+  private appendBytes(buf: Buffer, length: number): void {
     let done = 0;
-    while (done < length) done += writeSync(this.fd, this.line, done, length - done, this.position + done);
+    while (done < length) done += writeSync(this.fd, buf, done, length - done, this.position + done);
     this.position += length;
   }
 

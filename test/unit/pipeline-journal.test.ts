@@ -2,6 +2,7 @@
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { fingerprintInput, hashOptions, Journal, journalPathFor, type JournalHeader } from '../../src/pipeline/journal.js';
@@ -22,6 +23,26 @@ const assigned = (ani: string) => ({ status: 'assigned', value: ani, error: '' }
 describe('journal', () => {
   it('lives beside the output under a stable hidden name', () => {
     expect(journalPathFor('/data/out/leads.enriched.csv')).toBe('/data/out/.leads.enriched.csv.journal');
+  });
+
+  it('writes each group of answers as exactly the line JSON.stringify writes, and reads it back', async () => {
+    const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), maxLength: 12 }), fc.constantFrom('', 'assigned', '2125550101'));
+    const outcome = fc.record({ status: text, value: text, error: text });
+    const group = fc.uniqueArray(fc.tuple(fc.oneof(fc.nat(1000), fc.integer({ min: 0, max: 2 ** 50 })), outcome), { minLength: 1, maxLength: 20, selector: ([row]) => row });
+    await fc.assert(
+      fc.asyncProperty(fc.array(group, { minLength: 1, maxLength: 5 }), async (groups) => {
+        const { header, path } = setup();
+        const j = Journal.create(path, header);
+        for (const g of groups) j.recordAnswers(new Map(g));
+        j.close();
+        const lines = readFileSync(path, 'utf8').split('\n').slice(1, -1);
+        expect(lines).toEqual(groups.map((g) => JSON.stringify({ a: g.map(([row, o]) => [row, o.status, o.value, o.error]) })));
+        const { journal, state } = await Journal.resume(path, header);
+        journal.close();
+        expect(state.answers).toEqual(new Map(groups.flat()));
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('reads back the last checkpoint and only the answers at or after it', async () => {
