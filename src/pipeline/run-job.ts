@@ -1,6 +1,6 @@
 /**
  * The streaming job: read → prepare → group → send (bounded window) → reorder → write, with journal
- * checkpoints. Memory is bounded: the reader waits when the window or the reorder buffer is full, and
+ * checkpoints. Memory is bounded: the reader waits when the window or the staged rows are full, and
  * the writer's back-pressure reaches the reader.
  */
 import { setMaxListeners } from 'node:events';
@@ -24,7 +24,7 @@ export interface RowSink {
 /** How many groups may be in flight; `auto` concurrency changes it as the run goes. */
 export interface ConcurrencyLimit {
   current(): number;
-  /** The most it can ever be (`auto`'s ceiling); the reorder buffer is sized for it. Defaults to current(). */
+  /** The most it can ever be (`auto`'s ceiling); the rows staged before the reader waits are sized for it. Defaults to current(). */
   ceiling?(): number;
   /** Told each attempt's status and latency, when the limit learns from them (`auto`). */
   observe?(status: string, latencyMs: number): void;
