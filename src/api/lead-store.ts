@@ -6,6 +6,7 @@
  * concatenation) they outlived young-generation collections by the thousand, and a body was a joined
  * string copied again into a buffer.
  */
+import { ByteChunks } from '../byte-chunks.js';
 import { AppError } from '../errors.js';
 import { putAscii, putBytes as copy, putJsonString, putQuotedNumber } from '../json-bytes.js';
 import { refuseRequest } from './request-check.js';
@@ -19,8 +20,6 @@ declare const batchBody: unique symbol;
 /** A POST /assignment/batch body assembled from checked leads. */
 export type BatchBody = Buffer & { readonly [batchBody]: true };
 
-const CHUNK_BYTES = 64 * 1024;
-const SPARE_CHUNKS = 2;
 // The same pattern as BatchLead.prospect_phone (without the u flag, \d is ASCII 0-9 only).
 const PHONE = /^\d{10,15}$/;
 const ascii = (text: string): Buffer => Buffer.from(text, 'latin1');
@@ -44,10 +43,7 @@ export class LeadStore {
   private first = 0; // the oldest lead kept
   private next = 0; // the next lead's number
 
-  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private spare: Buffer[] = [];
-  private lastReleasedChunk: Buffer | undefined;
+  private readonly bytes = new ByteChunks();
 
   constructor(capacity = 1024) {
     this.mask = capacity - 1;
@@ -58,39 +54,28 @@ export class LeadStore {
   }
 
   /**
-   * Checks `lead` against BatchLead and encodes it, kept until row `row` is written (`releaseBefore`).
-   * Rows come in input order. E_INTERNAL, in zod's words, for a lead the API would refuse (a bug upstream).
+   * Checks a lead against BatchLead and encodes it with row `row`'s row_id, its number (row + 1: rowOf
+   * reads it back), kept until that row is written (`releaseBefore`). Rows come in input order; a
+   * `row_id` in `lead` is not read. The row_id is written as digits, never built as a string: String(n)
+   * keeps its result in V8's number-string cache, where a million row ids outlived young-generation
+   * collections. E_INTERNAL, in zod's words, for a lead the API would refuse (a bug upstream).
    */
   add(lead: unknown, row: number): LeadRef {
     if (!isObject(lead)) return refuseRequest(BatchLead, lead, 'POST /assignment/batch');
-    const rowId = lead.row_id;
-    if (typeof rowId !== 'string' || rowId.length < 1) return refuseRequest(BatchLead, lead, 'POST /assignment/batch');
-    return this.put(lead, row, rowId);
-  }
-
-  /**
-   * add({ ...lead, row_id: String(row + 1) }, row), without building that string: String(n) keeps its
-   * result in V8's number-string cache, where a million row ids outlived young-generation collections.
-   */
-  addNumbered(lead: object, row: number): LeadRef {
-    return this.put(lead as Record<string, unknown>, row, undefined);
-  }
-
-  /** Checks the rest of a lead and encodes it; `rowId` undefined writes row + 1. */
-  private put(lead: Record<string, unknown>, row: number, rowId: string | undefined): LeadRef {
     const phone = lead.prospect_phone;
     const zip = 'prospect_zip' in lead ? lead.prospect_zip : undefined;
     const campaign = 'dialer_campaign' in lead ? lead.dialer_campaign : undefined;
     if (typeof phone !== 'string' || !PHONE.test(phone) || !isOptionalString(zip) || !isOptionalString(campaign)) {
-      return refuseRequest(BatchLead, rowId === undefined ? { ...lead, row_id: String(row + 1) } : lead, 'POST /assignment/batch');
+      // What is sent: the lead with its row_id (its own keys and inherited ones, as zod reads them).
+      return refuseRequest(BatchLead, Object.assign(Object.create(lead) as object, { row_id: String(row + 1) }), 'POST /assignment/batch');
     }
     // JSON escapes take at most 6 bytes per UTF-16 unit; a row number has at most 16 digits.
-    const most = 112 + phone.length + 6 * ((rowId?.length ?? 0) + (zip?.length ?? 0) + (campaign?.length ?? 0));
-    if (this.used + most > this.chunk.length) this.newChunk(most);
+    const most = 112 + phone.length + 6 * ((zip?.length ?? 0) + (campaign?.length ?? 0));
     if (this.next - this.first > this.mask) this.grow();
-    const buf = this.chunk;
-    let at = copy(OPEN_ROW_ID, buf, this.used);
-    at = rowId === undefined ? putQuotedNumber(row + 1, buf, at) : putJsonString(rowId, buf, at);
+    const buf = this.bytes.room(most);
+    const start = this.bytes.start();
+    let at = copy(OPEN_ROW_ID, buf, start);
+    at = putQuotedNumber(row + 1, buf, at);
     at = copy(OPEN_PHONE, buf, at);
     at = putAscii(phone, buf, at); // digits only: nothing to escape
     if (zip !== undefined) at = putJsonString(zip, buf, copy(OPEN_ZIP, buf, at));
@@ -100,10 +85,10 @@ export class LeadStore {
     const ref = this.next++;
     const slot = ref & this.mask;
     this.chunkOf[slot] = buf;
-    this.start[slot] = this.used;
+    this.start[slot] = start;
     this.end[slot] = at;
     this.rowOf[slot] = row;
-    this.used = at;
+    this.bytes.commit(at);
     return ref as LeadRef;
   }
 
@@ -142,12 +127,7 @@ export class LeadStore {
   releaseBefore(row: number): void {
     while (this.first < this.next && this.rowOf[this.first & this.mask]! < row) {
       const slot = this.first & this.mask;
-      const buf = this.chunkOf[slot]!;
-      if (buf !== this.lastReleasedChunk) {
-        const done = this.lastReleasedChunk;
-        this.lastReleasedChunk = buf;
-        if (done !== undefined && done.length === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(done);
-      }
+      this.bytes.release(this.chunkOf[slot]!);
       this.chunkOf[slot] = undefined;
       this.first += 1;
     }
@@ -156,12 +136,6 @@ export class LeadStore {
   private slotOf(ref: LeadRef): number {
     if (ref < this.first || ref >= this.next) throw new AppError('E_INTERNAL', `lead ${ref} is no longer held (its row was written)`);
     return ref & this.mask;
-  }
-
-  /** Starts a new chunk with room for at least `most` bytes. */
-  private newChunk(most: number): void {
-    this.chunk = most <= CHUNK_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(most);
-    this.used = 0;
   }
 
   /** Doubles the ring, keeping each lead at its number. */

@@ -43,7 +43,7 @@ export function createAssignJob(o: AssignJobOptions): Job<LeadRef> {
     if (selected.size > 0 && !selected.has(statusOf(fields, o.result))) return { kind: 'keep' };
     const prepared = prepareLead(fields, o.result.inputWidth, o.columns, o.defaultCampaign);
     if (!prepared.ok) return { kind: 'done', outcome: { status: 'invalid', value: '', error: prepared.error } };
-    const payload = leads.addNumbered(prepared.lead, index);
+    const payload = leads.add(prepared.lead, index);
     return prepared.warning ? { kind: 'send', payload, warning: prepared.warning } : { kind: 'send', payload };
   };
 
@@ -206,7 +206,10 @@ export function matchResults<P>(items: readonly JobItem<P>[], body: BatchRespons
   return [...byRow.values()];
 }
 
-/** The row a row_id names (rowIdOf's inverse: "1" is row 0), or -1 when it is not one of ours ("01", "1.0", "x"). */
+/**
+ * The row a row_id names: a request's row_id is the row's 1-based number (LeadStore.add writes it), so
+ * "1" is row 0; -1 when it is not one of ours ("01", "1.0", "x").
+ */
 export function rowOf(rowId: string): number {
   const n = rowId.length;
   if (n === 0 || n > 15 || rowId.charCodeAt(0) === 48) return -1;
@@ -224,11 +227,6 @@ function setOutcome(out: Map<number, RowOutcome>, item: JobItem<unknown>, r: Bat
   const error = r.error ?? '';
   if (error === '' && ani !== '') out.set(item.index, { status: 'assigned', value: e164 ? toE164(ani) : ani, error: '' });
   else out.set(item.index, { status: 'rejected', value: '', error: error || 'the API returned no ANI and no reason' });
-}
-
-/** A row's `row_id` in requests: its 1-based number among the input's data rows. */
-export function rowIdOf(index: number): string {
-  return String(index + 1);
 }
 
 /** Formats a North American ANI as E.164 (+1NXXNXXXXXX); other lengths get a leading +. */

@@ -10,6 +10,7 @@
  * hold their parsed fields and their output arrays, which outlived young-generation collections: most
  * of a run's collection time and a large part of its peak memory.
  */
+import { ByteChunks } from '../byte-chunks.js';
 import { createCellEncoder, maxCellBytes, type CellEncoder, type RowTextDialect } from '../csv/row-text.js';
 import type { ResultColumns, RowOutcome } from './types.js';
 
@@ -36,8 +37,7 @@ export interface StagedRowsTarget {
   countRow(status: string, error: string, warning: string | undefined): void;
 }
 
-const CHUNK_BYTES = 64 * 1024;
-const SPARE_CHUNKS = 2;
+const OUT_BYTES = 64 * 1024;
 
 // A slot's state.
 const EMPTY = 0; // nothing staged at this index (yet)
@@ -84,11 +84,8 @@ export class StagedRows {
   private staged: number; // the row after the last one staged
   private finishedNext: number; // the first row not finished (every row before it is finished)
 
-  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  private used = 0;
-  private spare: Buffer[] = [];
-  private lastWrittenChunk: Buffer | undefined;
-  private out: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private readonly bytes = new ByteChunks();
+  private out: Buffer = Buffer.allocUnsafe(OUT_BYTES);
 
   constructor(options: StagedRowsOptions) {
     const { columns } = options;
@@ -189,7 +186,7 @@ export class StagedRows {
         this.next += 1;
       }
       if (n > 0) await target.writeBytes(this.out.subarray(0, n));
-      if (this.out.length > CHUNK_BYTES) this.out = Buffer.allocUnsafe(CHUNK_BYTES);
+      if (this.out.length > OUT_BYTES) this.out = Buffer.allocUnsafe(OUT_BYTES);
     }
   }
 
@@ -229,9 +226,8 @@ export class StagedRows {
     let most = (width + fields.length) * (this.delimiter.length + 3) + 3 * position.length;
     for (let i = 0; i < fields.length; i++) most += 3 * fields[i]!.length;
     if (outcome) most += maxCellBytes(outcome.value) + maxCellBytes(outcome.error) + maxCellBytes(outcome.status);
-    if (this.used + most > this.chunk.length) this.newChunk(most);
-    const buf = this.chunk;
-    let at = this.used;
+    const buf = this.bytes.room(most);
+    let at = this.bytes.start();
     this.chunkOf[slot] = buf;
     this.start[slot] = at;
     let hole = 3 * slot;
@@ -252,7 +248,7 @@ export class StagedRows {
       at = this.encodeCell(fields[i]!, buf, at);
     }
     this.end[slot] = at;
-    this.used = at;
+    this.bytes.commit(at);
   }
 
   private putDelimiter(buf: Buffer, at: number): number {
@@ -288,23 +284,13 @@ export class StagedRows {
     return copyBytes(this.recordDelimiter, 0, this.recordDelimiter.length, out, at);
   }
 
-  /** Forgets a written row; a chunk every row of which has been written is kept for reuse. */
+  /** Forgets a written row (its chunk is reused once every row in it is written). */
   private release(slot: number): void {
     const buf = this.chunkOf[slot];
-    if (buf !== undefined && buf !== this.lastWrittenChunk) {
-      const done = this.lastWrittenChunk;
-      this.lastWrittenChunk = buf;
-      if (done !== undefined && done.length === CHUNK_BYTES && this.spare.length < SPARE_CHUNKS) this.spare.push(done);
-    }
+    if (buf !== undefined) this.bytes.release(buf);
     this.state[slot] = EMPTY;
     this.chunkOf[slot] = undefined;
     this.status[slot] = this.value[slot] = this.error[slot] = this.warning[slot] = undefined;
-  }
-
-  /** Starts a new chunk with room for at least `most` bytes. */
-  private newChunk(most: number): void {
-    this.chunk = most <= CHUNK_BYTES ? (this.spare.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES)) : Buffer.allocUnsafe(most);
-    this.used = 0;
   }
 
   /** Doubles the ring, keeping each staged row at its index. */

@@ -1,8 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { BatchResponse, BatchResult } from '../../src/api/schemas.js';
-import { matchResults, rowIdOf, rowOf } from '../../src/pipeline/assign-job.js';
+import { matchResults, rowOf } from '../../src/pipeline/assign-job.js';
 import type { JobItem, RowOutcome } from '../../src/pipeline/types.js';
+
+/** A row's row_id as the lead store writes it: its 1-based number. */
+const rowIdOf = (index: number): string => String(index + 1);
 
 /** Sent rows as the job builds them: row_id is the row's number, so ids are unique. */
 function sent(indexes: readonly number[]): JobItem<string>[] {
@@ -105,7 +108,7 @@ describe('matchResults', () => {
     );
   });
 
-  it('reads a row_id as the row it names, and anything not written by rowIdOf as no row', () => {
+  it('reads a row_id as the row it names, and anything not written as a row number as no row', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 10 ** 14 }), (row) => {
         expect(rowOf(rowIdOf(row))).toBe(row);
