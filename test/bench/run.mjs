@@ -4,7 +4,7 @@
  * a ratio with PASS/MISS. Prints a markdown table and writes it to out/bench/results.md.
  *
  * Environment: OIQ_BENCH_REPEAT (runs of each zero-latency program, interleaved, the fastest kept;
- * default 3).
+ * default 3), OIQ_BENCH_LATENCY_RUNS (the same for the 50 ms scenario; default 2).
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
@@ -17,6 +17,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const OUT = join(ROOT, 'out/bench');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const REPEAT = Number(process.env.OIQ_BENCH_REPEAT ?? 3);
+const LATENCY_RUNS = Number(process.env.OIQ_BENCH_LATENCY_RUNS ?? 2);
 const KEY = 'sim-key';
 const LEAN_NODE_OPTIONS = '--max-semi-space-size=2';
 
@@ -83,7 +84,7 @@ const measured = (scenario, program, m, rowsPerS, note = '') => `| ${scenario} |
 
 /** A row of the targets table: the measured value, its bound, PASS/MISS (or "info"). */
 function target({ name, value, unit, min, max, strict, info }) {
-  const digits = unit === '×' ? 2 : 1;
+  const digits = unit === '×' ? 3 : 1; // a ratio at its bound (0.948 against 0.95) must not print as the bound
   const bound = min !== undefined ? `≥ ${min}${unit}` : `${strict ? '<' : '≤'} ${max}${unit}`;
   const pass = min !== undefined ? value >= min : strict ? value < max : value <= max;
   return `| ${name} | ${fmt(value, digits)}${unit} | ${bound} | ${info ? 'info' : pass ? '**PASS**' : '**MISS**'} |`;
@@ -113,23 +114,32 @@ async function benchZeroLatency(file) {
   };
 }
 
-/** 50 ms latency, batch 100, concurrency 8: Little's law says 8 × 100 / 0.05 s = 16,000 rows/s. */
+/**
+ * 50 ms latency, batch 100, concurrency 8: Little's law says 8 × 100 / 0.05 s = 16,000 rows/s. A bare
+ * undici client and oiq-batch run LATENCY_RUNS times each, interleaved; each keeps its best run (the
+ * least disturbed, as for the zero-latency programs), and every run's ratio is printed beside it.
+ */
 async function benchLatency(file) {
-  const { oiq, probe } = await withSimulator({ latencyMs: 50 }, async (url) => {
+  const runs = await withSimulator({ latencyMs: 50 }, async (url) => {
     const env = { OUTBOUNDIQ_BASE_URL: url, OUTBOUNDIQ_API_KEY: KEY };
-    return {
-      probe: JSON.parse((await runScript('probe.mjs', ['800', '100', '8'], env)).stdout),
-      oiq: await runOiq(url, file, 200_000, ['--batch-size', '100', '--concurrency', '8']),
-    };
+    const all = [];
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      const probe = JSON.parse((await runScript('probe.mjs', ['800', '100', '8'], env)).stdout);
+      const oiq = await runOiq(url, file, 200_000, ['--batch-size', '100', '--concurrency', '8']);
+      all.push({ probeRate: probe.requestsPerSecond * 100, ownRate: oiq.summary.rowsPerSecond, oiq });
+    }
+    return all;
   });
-  const ownRate = oiq.summary.rowsPerSecond;
-  const probeRate = probe.requestsPerSecond * 100;
+  const best = (key) => runs.reduce((a, b) => (b[key] > a[key] ? b : a));
+  const { oiq, ownRate } = best('ownRate');
+  const { probeRate } = best('probeRate');
+  const each = (key) => runs.map((r) => fmt(r[key] / 16_000, 3)).join(', ');
   return {
     rows: [measured('50 ms latency, 200k rows', 'oiq-batch (batch 100, concurrency 8)', oiq, oiq.rowsPerS, `own figure: ${fmt(ownRate)} rows/s; a bare undici client here: ${fmt(probeRate)} rows/s`)],
     targets: [
-      { name: "50 ms latency: rows/s ÷ Little's law 16,000 (the run's own duration)", value: ownRate / 16_000, unit: '×', min: 0.95 },
+      { name: `50 ms latency: rows/s ÷ Little's law 16,000 (the run's own duration; runs: ${each('ownRate')})`, value: ownRate / 16_000, unit: '×', min: 0.95 },
       { name: "50 ms latency: the same on wall-clock time, Node's start-up included", value: oiq.rowsPerS / 16_000, unit: '×', min: 0.95, info: true },
-      { name: '50 ms latency: a bare undici client ÷ Little\'s law (what this machine and simulator allow)', value: probeRate / 16_000, unit: '×', min: 0.95, info: true },
+      { name: `50 ms latency: a bare undici client ÷ Little's law (what this machine and simulator allow; runs: ${each('probeRate')})`, value: probeRate / 16_000, unit: '×', min: 0.95, info: true },
     ],
   };
 }
@@ -201,7 +211,7 @@ async function main() {
   }
   const lines = [
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB RAM, Linux ${release()}, Node ${process.version}.`,
-    `Command: \`npm run bench\` (${new Date(started).toISOString()}, ${fmt((Date.now() - started) / 1000)} s). The simulator runs in its own process. rows/s = rows ÷ the process's wall-clock time, start-up included, unless marked "own figure" (the run's summary: from opening the input to the last row written). Zero-latency programs: the fastest of ${REPEAT} interleaved runs each; peak RSS: the higher of two runs.`,
+    `Command: \`npm run bench\` (${new Date(started).toISOString()}, ${fmt((Date.now() - started) / 1000)} s). The simulator runs in its own process. rows/s = rows ÷ the process's wall-clock time, start-up included, unless marked "own figure" (the run's summary: from opening the input to the last row written). Zero-latency programs: the fastest of ${REPEAT} interleaved runs each; 50 ms latency: the best of ${LATENCY_RUNS} interleaved runs each; peak RSS: the higher of two runs.`,
     '',
     '| scenario | program | rows/s | peak RSS (MiB) | CPU user+sys (s) | wall (s) | note |',
     '| --- | --- | ---: | ---: | ---: | ---: | --- |',
