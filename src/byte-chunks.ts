@@ -1,11 +1,21 @@
 /**
  * Bytes written item after item into ~64 KiB chunks and released in the order they were written
  * (staged output lines, encoded leads): a chunk is reused once every item in it has been released, and
- * two are kept spare, so a run does not allocate a chunk per 64 KiB it holds.
+ * two are kept spare, so a run does not allocate a chunk per 64 KiB it holds. And the copy both users
+ * make of an item's bytes when they send or write it.
  */
 
 const CHUNK_BYTES = 64 * 1024;
 const SPARE_CHUNKS = 2;
+/** Copies shorter than this are done byte by byte: Buffer#copy makes a view per call. */
+const SHORT_COPY = 64;
+
+/** Copies src[from, to) into dst at `at`; returns the offset after it. */
+export function copyBytes(src: Buffer, from: number, to: number, dst: Buffer, at: number): number {
+  if (to - from >= SHORT_COPY) return at + src.copy(dst, at, from, to);
+  for (let i = from; i < to; i++) dst[at++] = src[i]!;
+  return at;
+}
 
 /** Items' bytes in reused chunks (see the module comment). */
 export class ByteChunks {

@@ -6,7 +6,7 @@
  * concatenation) they outlived young-generation collections by the thousand, and a body was a joined
  * string copied again into a buffer.
  */
-import { ByteChunks } from '../byte-chunks.js';
+import { ByteChunks, copyBytes } from '../byte-chunks.js';
 import { AppError } from '../errors.js';
 import { putAscii, putBytes as copy, putJsonString, putQuotedNumber } from '../json-bytes.js';
 import { refuseRequest } from './request-check.js';
@@ -109,18 +109,10 @@ export class LeadStore {
     for (let i = 0; i < refs.length; i++) {
       if (i > 0) body[at++] = 0x2c; // ,
       const slot = this.slotOf(refs[i]!);
-      // Byte by byte: a lead is ~80 bytes, and Buffer#copy makes a view per call.
-      const from = this.chunkOf[slot]!;
-      for (let b = this.start[slot]!, end = this.end[slot]!; b < end; b++) body[at++] = from[b]!;
+      at = copyBytes(this.chunkOf[slot]!, this.start[slot]!, this.end[slot]!, body, at);
     }
     copy(CLOSE_BODY, body, at);
     return body as BatchBody;
-  }
-
-  /** A lead's JSON text. */
-  text(ref: LeadRef): string {
-    const slot = this.slotOf(ref);
-    return this.chunkOf[slot]!.toString('utf8', this.start[slot], this.end[slot]);
   }
 
   /** Forgets the leads of rows before `row` (every row before it is written); a chunk none of whose leads is kept is reused. */

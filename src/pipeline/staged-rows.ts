@@ -10,7 +10,7 @@
  * hold their parsed fields and their output arrays, which outlived young-generation collections: most
  * of a run's collection time and a large part of its peak memory.
  */
-import { ByteChunks } from '../byte-chunks.js';
+import { ByteChunks, copyBytes } from '../byte-chunks.js';
 import { createCellEncoder, maxCellBytes, type CellEncoder, type RowTextDialect } from '../csv/row-text.js';
 import type { ResultColumns, RowOutcome } from './types.js';
 
@@ -45,8 +45,6 @@ const OPEN = 1; // staged with its result cells open, waiting for its answer
 const ANSWERED = 2; // open, and its answer has come: the result cells go into its holes
 const COMPLETE = 3; // staged complete (a row that needed no answer)
 const NO_OUTPUT = 4; // finished without output (another shard's row)
-/** Copies shorter than this are done byte by byte: Buffer#copy makes a view per call. */
-const SHORT_COPY = 64;
 
 /** Which result cell a column holds. */
 const VALUE = 0;
@@ -321,11 +319,4 @@ export class StagedRows {
     }
     Object.assign(this, { mask, state, chunkOf, start, end, holes, status, value, error, warning });
   }
-}
-
-/** Copies src[from, to) into dst at `at`; returns the offset after it. */
-function copyBytes(src: Buffer, from: number, to: number, dst: Buffer, at: number): number {
-  if (to - from >= SHORT_COPY) return at + src.copy(dst, at, from, to);
-  for (let i = from; i < to; i++) dst[at++] = src[i]!;
-  return at;
 }
